@@ -1,0 +1,9 @@
+// The `vigil` subcommands. Each takes the arguments after its name (argv[0] is the
+// subcommand name) and returns the process exit code. Defined in <name>_command.cc.
+#pragma once
+
+namespace vigil::cmd {
+
+int RunVersion(int argc, char** argv);
+
+}  // namespace vigil::cmd

@@ -1,0 +1,41 @@
+#include "storage/memory_storage.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil::storage {
+namespace {
+
+TEST(MemoryStorageTest, AppendCommitSelect) {
+  MemoryStorage s;
+  auto app = s.NewAppender();
+  ASSERT_TRUE(app->Append(0, Labels{{"__name__", "up"}, {"job", "a"}}, 1000, 1).has_value());
+  ASSERT_TRUE(app->Append(0, Labels{{"__name__", "up"}, {"job", "b"}}, 1000, 0).has_value());
+  ASSERT_TRUE(app->Commit().ok());
+
+  auto q = *s.NewQuerier(0, 2000);
+  auto m = *Matcher::Make(MatchType::kEqual, "job", "b");
+  auto set = q->Select(Context::Background(), true, nullptr, {m});
+  ASSERT_TRUE(set->Next());
+  EXPECT_EQ(set->At().labels().Get("job"), "b");
+  auto it = set->At().Iterator();
+  ASSERT_TRUE(it->Next());
+  EXPECT_EQ(it->AtT(), 1000);
+  EXPECT_EQ(it->AtV(), 0);
+  EXPECT_FALSE(it->Next());
+  EXPECT_FALSE(set->Next());
+
+  auto vals = q->LabelValues(Context::Background(), "job", {}, 0);
+  ASSERT_TRUE(vals.has_value());
+  EXPECT_EQ(*vals, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(MemoryStorageTest, UncommittedIsInvisible) {
+  MemoryStorage s;
+  auto app = s.NewAppender();
+  ASSERT_TRUE(app->Append(0, Labels{{"__name__", "x"}}, 1, 1).has_value());
+  ASSERT_TRUE(app->Rollback().ok());
+  EXPECT_EQ(s.NumSeries(), 0u);
+}
+
+}  // namespace
+}  // namespace vigil::storage
