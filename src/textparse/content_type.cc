@@ -159,13 +159,14 @@ Result<ContentTypeChoice> ChooseFormat(std::string_view content_type,
                                        std::optional<Format> fallback) {
   auto use_fallback = [&](std::string problem) -> Result<ContentTypeChoice> {
     if (!fallback.has_value()) {
-      return Status::InvalidArgument(problem + " and no fallback_scrape_protocol specified for "
-                                               "target");
+      return Status::InvalidArgument(problem +
+                                     " and no fallback_scrape_protocol specified for "
+                                     "target");
     }
     ContentTypeChoice c;
     c.format = *fallback;
-    c.warning = problem + ", using fallback_scrape_protocol " +
-                QuoteString(FormatMediaType(*fallback));
+    c.warning =
+        problem + ", using fallback_scrape_protocol " + QuoteString(FormatMediaType(*fallback));
     return c;
   };
   if (TrimSpace(content_type).empty()) {

@@ -52,6 +52,55 @@ bool ParseSpecial(std::string_view s, double* out) {
   return false;
 }
 
+// Exact powers of ten representable in a double.
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// Clinger's fast path: when the decimal mantissa (at most 19 digits) is below 2^53 and the
+// decimal exponent within +-22, mantissa and power of ten are exact doubles and one IEEE
+// multiplication or division gives the correctly rounded result. Handles the bulk of
+// exposition values ("12345", "0.52", "1.23456789e+06") several times faster than from_chars.
+// Returns false (touching nothing) when the input is not such a number.
+bool FastDecimal(const char* p, const char* e, bool neg, double* out) {
+  uint64_t m = 0;
+  int digits = 0;
+  int exp10 = 0;
+  while (p < e && static_cast<unsigned char>(*p - '0') <= 9) {
+    if (++digits > 19) return false;
+    m = m * 10 + uint64_t(*p++ - '0');
+  }
+  if (p < e && *p == '.') {
+    ++p;
+    while (p < e && static_cast<unsigned char>(*p - '0') <= 9) {
+      if (++digits > 19) return false;
+      m = m * 10 + uint64_t(*p++ - '0');
+      --exp10;
+    }
+  }
+  if (digits == 0) return false;
+  if (p < e && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool eneg = false;
+    if (p < e && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+    if (p == e) return false;
+    int x = 0;
+    while (p < e && static_cast<unsigned char>(*p - '0') <= 9) {
+      if (x > 1000) return false;
+      x = x * 10 + (*p++ - '0');
+    }
+    exp10 += eneg ? -x : x;
+  }
+  if (p != e) return false;
+  if (m > (uint64_t{1} << 53)) return false;
+  double d = double(m);
+  if (m != 0) {
+    if (exp10 < -22 || exp10 > 22) return false;
+    d = exp10 < 0 ? d / kPow10[-exp10] : d * kPow10[exp10];
+  }
+  *out = neg ? -d : d;
+  return true;
+}
+
 }  // namespace
 
 FloatError ParseGoFloat(std::string_view s, double* out) {
@@ -67,17 +116,7 @@ FloatError ParseGoFloat(std::string_view s, double* out) {
   }
   unsigned char c = static_cast<unsigned char>(*q);
   if ((c >= '0' && c <= '9') || c == '.') {
-    // Fast path: a plain integer of at most 15 digits is exact in a double.
-    if (e - q <= 15) {
-      uint64_t v = 0;
-      const char* r = q;
-      while (r < e && static_cast<unsigned char>(*r - '0') <= 9) v = v * 10 + uint64_t(*r++ - '0');
-      if (r == e && r != q) {
-        double d = double(v);
-        *out = neg ? -d : d;
-        return FloatError::kOk;
-      }
-    }
+    if (FastDecimal(q, e, neg, out)) return FloatError::kOk;
     double d = 0;
     auto [ptr, ec] = std::from_chars(q, e, d, std::chars_format::general);
     if (ptr != e) return ErrorKind(s);

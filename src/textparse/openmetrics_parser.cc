@@ -17,6 +17,7 @@ using internal::kMetricChar;
 using internal::kMetricStart;
 using internal::ScanQuoted;
 using internal::SkipClass;
+using internal::SkipNameChars;
 using internal::ValidUtf8;
 
 namespace {
@@ -25,14 +26,10 @@ constexpr std::string_view kEofLine = "# EOF";
 
 bool OmTypeFromText(std::string_view s, MetricType* t) {
   static constexpr std::pair<std::string_view, MetricType> kTypes[] = {
-      {"counter", MetricType::kCounter},
-      {"gauge", MetricType::kGauge},
-      {"histogram", MetricType::kHistogram},
-      {"gaugehistogram", MetricType::kGaugeHistogram},
-      {"summary", MetricType::kSummary},
-      {"info", MetricType::kInfo},
-      {"stateset", MetricType::kStateset},
-      {"unknown", MetricType::kUnknown},
+      {"counter", MetricType::kCounter},     {"gauge", MetricType::kGauge},
+      {"histogram", MetricType::kHistogram}, {"gaugehistogram", MetricType::kGaugeHistogram},
+      {"summary", MetricType::kSummary},     {"info", MetricType::kInfo},
+      {"stateset", MetricType::kStateset},   {"unknown", MetricType::kUnknown},
   };
   for (const auto& [name, type] : kTypes) {
     if (s == name) {
@@ -167,7 +164,7 @@ Result<Entry> OpenMetricsParser::ParseSeries(const char* p) {
   const char* end = line_end_;
   bool name_set = false;
   if (Is(*p, kMetricStart)) {
-    p = SkipClass(p + 1, end, kMetricChar);
+    p = SkipNameChars(p + 1, end, end_, /*with_colon=*/true);
     name_ = std::string_view(start, size_t(p - start));
     name_set = true;
   }
@@ -275,7 +272,7 @@ const char* OpenMetricsParser::ParseLabels(const char* p, bool exemplar, bool* n
     const char* name_at = p;
     bool quoted = false, escaped = false, non_ascii = false;
     if (Is(c, kLabelStart)) {
-      const char* q = SkipClass(p + 1, end, kLabelChar);
+      const char* q = SkipNameChars(p + 1, end, end_, /*with_colon=*/false);
       lname = std::string_view(p, size_t(q - p));
       p = q;
     } else if (c == '"') {
@@ -369,8 +366,7 @@ bool OpenMetricsParser::IsCreatedSeries() const {
   }
 }
 
-std::unique_ptr<Parser> NewParser(Format format, std::string_view body,
-                                  const ParserOptions& opts) {
+std::unique_ptr<Parser> NewParser(Format format, std::string_view body, const ParserOptions& opts) {
   if (format == Format::kOpenMetrics) return std::make_unique<OpenMetricsParser>(body, opts);
   return std::make_unique<PromParser>(body, opts);
 }

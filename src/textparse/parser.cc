@@ -22,6 +22,7 @@ using internal::kMetricStart;
 using internal::ScanQuoted;
 using internal::SkipBlanks;
 using internal::SkipClass;
+using internal::SkipNameChars;
 using internal::ValidUtf8;
 
 std::string_view MetricTypeName(MetricType t) {
@@ -109,7 +110,9 @@ Status Parser::SyntaxError(std::string_view expected, const char* at) {
   } else {
     // The offending token: up to the next blank, at least one byte.
     const char* e = at + 1;
-    while (e < line_end_ && e - at < 16 && !Is(*e, internal::kBlank)) ++e;
+    if (!Is(*at, internal::kBlank)) {
+      while (e < line_end_ && e - at < 16 && !Is(*e, internal::kBlank)) ++e;
+    }
     msg += QuoteString(std::string_view(at, size_t(e - at)));
   }
   msg += " while parsing ";
@@ -332,8 +335,8 @@ Result<Entry> PromParser::ParseComment(const char* p) {
     text_ = std::string_view(p, size_t(line_end_ - p));
     return Entry::kComment;
   }
-  const char* what = kind == Entry::kHelp ? "expected metric name after HELP"
-                                          : "expected metric name after TYPE";
+  const char* what =
+      kind == Entry::kHelp ? "expected metric name after HELP" : "expected metric name after TYPE";
   q = SkipBlanks(q + 4, line_end_);
   const char* t;
   if (q < line_end_ && *q == '"') {
@@ -370,10 +373,12 @@ Result<Entry> PromParser::ParseSeries(const char* p) {
   const char* end = line_end_;
   bool name_set = false;
   if (Is(*p, kMetricStart)) {
-    const char* q = SkipClass(p + 1, end, kMetricChar);
+    const char* q = SkipNameChars(p + 1, end, end_, /*with_colon=*/true);
+    // Both views from locals: copying name_ into series_ right after storing it stalls on
+    // store forwarding.
     name_ = std::string_view(p, size_t(q - p));
+    series_ = std::string_view(p, size_t(q - p));
     name_set = true;
-    series_ = name_;
     p = SkipBlanks(q, end);
     if (p < end && *p == '{') {
       p = ParseLabels(p + 1, &name_set);
@@ -388,13 +393,12 @@ Result<Entry> PromParser::ParseSeries(const char* p) {
     return Fail(SyntaxError("expected a valid start token", p));
   }
   if (!name_set) {
-    return Fail(
-        LineError("metric name not set while parsing " + QuoteCut(start, end, 64, false)));
+    return Fail(LineError("metric name not set while parsing " + QuoteCut(start, end, 64, false)));
   }
   // Value: everything up to the next blank or '{' (Prometheus' lexer rule).
   p = SkipBlanks(p, end);
   const char* v = p;
-  while (p < end && !Is(*p, internal::kBlank) && *p != '{') ++p;
+  p = internal::SkipValueChars(p, end, end_);
   if (p == v) return Fail(SyntaxError("expected value after metric", v));
   if (!ParseValue(v, p, &value_)) return err_;
   p = SkipBlanks(p, end);
@@ -445,7 +449,7 @@ const char* PromParser::ParseLabels(const char* p, bool* name_set) {
     const char* name_at = p;
     bool quoted = false, escaped = false, non_ascii = false;
     if (Is(c, kLabelStart)) {
-      const char* q = SkipClass(p + 1, end, kLabelChar);
+      const char* q = SkipNameChars(p + 1, end, end_, /*with_colon=*/false);
       lname = std::string_view(p, size_t(q - p));
       p = q;
     } else if (c == '"') {

@@ -49,12 +49,74 @@ inline const char* SkipClass(const char* p, const char* end, uint8_t cls) {
 }
 inline const char* SkipBlanks(const char* p, const char* end) { return SkipClass(p, end, kBlank); }
 
+// Returns the first position in [p, end) that cannot continue a metric name ([a-zA-Z0-9_:],
+// with_colon) or label name ([a-zA-Z0-9_]). Like ScanQuoted, may load (not use) bytes up to
+// load_limit.
+inline const char* SkipNameChars(const char* p, const char* end, const char* load_limit,
+                                 bool with_colon) {
+#if defined(__SSE2__)
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  const __m128i before_a = _mm_set1_epi8('a' - 1);
+  const __m128i after_z = _mm_set1_epi8('z' + 1);
+  const __m128i before_0 = _mm_set1_epi8('0' - 1);
+  const __m128i after_9 = _mm_set1_epi8('9' + 1);
+  const __m128i underscore = _mm_set1_epi8('_');
+  const __m128i colon = _mm_set1_epi8(with_colon ? ':' : '_');
+  while (p < end && load_limit - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Bytes >= 0x80 are negative as signed and fail every range test.
+    __m128i lower = _mm_or_si128(v, case_bit);
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, before_a), _mm_cmplt_epi8(lower, after_z));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, before_0), _mm_cmplt_epi8(v, after_9));
+    __m128i ok =
+        _mm_or_si128(_mm_or_si128(alpha, digit),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, underscore), _mm_cmpeq_epi8(v, colon)));
+    unsigned stop = ~unsigned(_mm_movemask_epi8(ok)) & 0xFFFFu;
+    if (stop != 0) {
+      const char* q = p + __builtin_ctz(stop);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  if (p >= end) return end;
+#else
+  (void)load_limit;
+#endif
+  return SkipClass(p, end, with_colon ? kMetricChar : kLabelChar);
+}
+
+// Returns the first ' ', '\t' or '{' in [p, end), or end: the end of a Prometheus text value
+// or timestamp token. May load (not use) bytes up to load_limit.
+inline const char* SkipValueChars(const char* p, const char* end, const char* load_limit) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i brace = _mm_set1_epi8('{');
+  while (p < end && load_limit - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab)),
+                               _mm_cmpeq_epi8(v, brace));
+    unsigned stop = unsigned(_mm_movemask_epi8(hit));
+    if (stop != 0) {
+      const char* q = p + __builtin_ctz(stop);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  if (p >= end) return end;
+#else
+  (void)load_limit;
+#endif
+  while (p < end && !Is(*p, kBlank) && *p != '{') ++p;
+  return p;
+}
+
 // Scans a quoted string whose opening quote is at p[-1]: returns the position of the closing
 // quote, or nullptr if there is none before `end`. A backslash escapes the next byte, which
 // must be before `end`. Sets *escaped if a backslash was seen and *non_ascii if a byte >= 0x80
 // was seen (both are only ever set, never cleared).
-inline const char* ScanQuoted(const char* p, const char* end, const char* load_limit,
-                              bool* escaped, bool* non_ascii) {
+inline const char* ScanQuoted(const char* p, const char* end, const char* load_limit, bool* escaped,
+                              bool* non_ascii) {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');

@@ -41,8 +41,8 @@ class Writer {
   }
   // As above with one more label after `labels` (the `le` of a bucket, the `quantile` of a
   // summary), without building a new label list.
-  void Sample(std::string_view metric, std::span<const LabelView> labels, LabelView extra,
-              double v, std::optional<int64_t> t = std::nullopt);
+  void Sample(std::string_view metric, std::span<const LabelView> labels, LabelView extra, double v,
+              std::optional<int64_t> t = std::nullopt);
   // A full label set: __name__ gives the metric name, the other labels follow in order.
   void Sample(const Labels& lset, double v, std::optional<int64_t> t = std::nullopt);
 
