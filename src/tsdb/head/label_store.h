@@ -65,7 +65,7 @@ class LabelStore {
   void DecodeFull(const uint8_t* p, std::vector<SymPair>* out) const;
 
   ChunkedArray<char, 16> bytes_;
-  uint64_t next_ = 0;  // next free byte position
+  uint64_t next_ = 1;  // next free byte position; handle 0 is never used
   size_t used_ = 0;
   std::vector<uint8_t> buf_;           // scratch for encoding
   std::vector<SymPair> base_scratch_;  // scratch for diffing
