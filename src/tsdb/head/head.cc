@@ -49,7 +49,8 @@ Head::Head(HeadOptions opts)
     : opts_(std::move(opts)),
       clock_(opts_.clock ? opts_.clock : RealClock::Default()),
       postings_(&symbols_),
-      stripes_(new Stripe[kStripes]) {
+      stripes_(new Stripe[kStripes]),
+      slab_(this) {
   states_.EnsureSize(1);  // id 0 is never a series
 }
 
@@ -157,7 +158,7 @@ Result<uint32_t> Head::GetOrCreate(const Labels& labels, uint32_t* label_base, b
         fmt::format("head series limit reached ({}): new series dropped", opts_.max_series));
   }
   uint32_t id = next_id_.load(std::memory_order_relaxed);
-  if (id == UINT32_MAX) return Status::ResourceExhausted("head series ids exhausted");
+  if (id > kMaxSeriesId) return Status::ResourceExhausted("head series ids exhausted");
   if (InsertLocked(id, labels, hash, label_base) == 0) {
     return Status::InvalidArgument("label set too large");
   }
@@ -167,7 +168,7 @@ Result<uint32_t> Head::GetOrCreate(const Labels& labels, uint32_t* label_base, b
 }
 
 Result<uint32_t> Head::CreateWithId(uint32_t id, const Labels& labels, uint32_t* label_base) {
-  if (id == 0 || id == UINT32_MAX) return Status::Corruption("invalid series ref in WAL");
+  if (id == 0 || id > kMaxSeriesId) return Status::Corruption("invalid series ref in WAL");
   VIGIL_RETURN_IF_ERROR(ValidateLabels(labels));
   uint64_t hash = labels.Hash();
   WriterLock l(&index_mu_);
@@ -205,7 +206,38 @@ Status Head::CheckAppendable(const SeriesState& s, int64_t t, double v, bool* du
   return Status::OutOfOrder("out of order sample");
 }
 
-void Head::AddMmappedRefLocked(SeriesState& s, uint64_t ref) {
+bool Head::Relocate(uint32_t owner, uint32_t from, uint32_t to, uint32_t held) {
+  uint32_t id = owner >> 2;
+  std::mutex& mu = StripeOf(id).native();
+  bool same = held != UINT32_MAX && id % kStripes == held % kStripes;
+  if (!same && !mu.try_lock()) return false;
+  SeriesState& s = states_[id];
+  std::memcpy(slab_.Data(to), slab_.Data(from), Slab::CellBytes(from));
+  switch (owner & 3) {
+    case kOwnerOpenChunk:
+      VIGIL_DCHECK(s.cell == from);
+      s.cell = to;
+      break;
+    case kOwnerRefList:
+      VIGIL_DCHECK(s.mmapped == from);
+      s.mmapped = to;
+      break;
+    default:
+      for (uint32_t c = s.mmapped; c != 0;) {
+        uint32_t older;
+        std::memcpy(&older, slab_.Data(c) + 4, 4);
+        if (older == from) {
+          std::memcpy(slab_.Data(c) + 4, &to, 4);
+          break;
+        }
+        c = older;
+      }
+  }
+  if (!same) mu.unlock();
+  return true;
+}
+
+void Head::AddMmappedRefLocked(uint32_t id, SeriesState& s, uint64_t ref) {
   // Cell layout: u32 count, u32 older cell (a chain once the largest class is full),
   // then count x u64 refs, oldest first.
   uint32_t count = 0;
@@ -215,19 +247,25 @@ void Head::AddMmappedRefLocked(SeriesState& s, uint64_t ref) {
     uint32_t cell;
     uint32_t older = 0;
     if (s.mmapped != 0 && Slab::CellBytes(s.mmapped) == Slab::kMaxCellBytes) {
-      cell = slab_.Alloc(Slab::kNumClasses - 1);  // start a new link
+      cell = slab_.Alloc(Slab::kNumClasses - 1, (id << 2) | kOwnerRefList);  // a new link
       older = s.mmapped;
+      slab_.SetOwner(older, (id << 2) | kOwnerRefLink);
       count = 0;
+      std::memcpy(slab_.Data(cell) + 4, &older, 4);
+      s.mmapped = cell;
     } else {
-      cell = slab_.Alloc(Slab::ClassFor(8 + 8 * (size_t(count) + 1)));
-      if (s.mmapped != 0) {
-        std::memcpy(slab_.Data(cell), slab_.Data(s.mmapped), 8 + 8 * size_t(count));
-        std::memcpy(&older, slab_.Data(s.mmapped) + 4, 4);
-        slab_.Free(s.mmapped);
+      cell = slab_.Alloc(Slab::ClassFor(8 + 8 * (size_t(count) + 1)), (id << 2) | kOwnerRefList);
+      uint32_t old = s.mmapped;
+      if (old != 0) {
+        std::memcpy(slab_.Data(cell), slab_.Data(old), 8 + 8 * size_t(count));
+      } else {
+        std::memcpy(slab_.Data(cell) + 4, &older, 4);
       }
+      // Point at the new cell before freeing the old one: Free may relocate cells of this
+      // very series (including the new one) and updates the state it finds.
+      s.mmapped = cell;
+      slab_.Free(old, id);
     }
-    std::memcpy(slab_.Data(cell) + 4, &older, 4);
-    s.mmapped = cell;
   }
   uint8_t* p = slab_.Data(s.mmapped);
   std::memcpy(p + 8 + 8 * size_t(count), &ref, 8);
@@ -241,14 +279,15 @@ void Head::CutChunkLocked(uint32_t id, SeriesState& s) {
                          chunkenc::XorByteLen(s.xor_state));
   Result<uint64_t> ref = chunks_->Write(id, s.chunk_mint, s.xor_state.t, bytes);
   if (ref.has_value()) {
-    AddMmappedRefLocked(s, *ref);
+    AddMmappedRefLocked(id, s, *ref);
   } else {
     // The samples stay in the WAL; a restart recovers them. Keep serving the rest.
     VIGIL_LOG_ERROR("tsdb", "writing head chunk failed; chunk dropped from memory",
                     "series={} err={}", id, LogQuote(ref.error().ToString()));
   }
-  slab_.Free(s.cell);
+  uint32_t old = s.cell;
   s.cell = 0;
+  slab_.Free(old, id);
 }
 
 void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
@@ -267,7 +306,8 @@ void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
     }
   }
   if (s.cell == 0) {
-    s.cell = slab_.Alloc(Slab::ClassFor(chunkenc::kChunkHeaderSize + kMaxSampleBytes));
+    s.cell = slab_.Alloc(Slab::ClassFor(chunkenc::kChunkHeaderSize + kMaxSampleBytes),
+                         (id << 2) | kOwnerOpenChunk);
     int64_t last_t = st.t;
     uint64_t last_v = st.v_bits;
     chunkenc::XorInit(&st, slab_.Data(s.cell));
@@ -281,11 +321,13 @@ void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
   size_t len = chunkenc::XorByteLen(st);
   uint32_t cap = Slab::CellBytes(s.cell);
   if (len + kMaxSampleBytes > cap) {
-    uint32_t bigger = slab_.Alloc(Slab::ClassFor(len + kMaxSampleBytes));
+    uint32_t bigger =
+        slab_.Alloc(Slab::ClassFor(len + kMaxSampleBytes), (id << 2) | kOwnerOpenChunk);
     std::memcpy(slab_.Data(bigger), slab_.Data(s.cell), len);
-    slab_.Free(s.cell);
+    uint32_t old = s.cell;
     s.cell = bigger;
-    cap = Slab::CellBytes(bigger);
+    slab_.Free(old, id);  // may move s.cell (see AddMmappedRefLocked)
+    cap = Slab::CellBytes(s.cell);
   }
   uint8_t* buf = slab_.Data(s.cell);
   if (len + chunkenc::kXorAppendSlack <= cap) {

@@ -121,7 +121,7 @@ struct HeadStats {
   std::vector<IndexStat> series_count_by_label_value_pair;
 };
 
-class Head final : public storage::Storage {
+class Head final : public storage::Storage, private Slab::Relocator {
  public:
   // Opens a head: creates dir/wal and dir/chunks_head if needed, scans the head chunk
   // files, replays the WAL (checkpoint then segments). Corruption in the WAL tail is
@@ -211,7 +211,13 @@ class Head final : public storage::Storage {
   // Appends one sample to a series (stripe lock held). May cut and write a full chunk.
   void AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v);
   void CutChunkLocked(uint32_t id, SeriesState& s);
-  void AddMmappedRefLocked(SeriesState& s, uint64_t ref);
+  void AddMmappedRefLocked(uint32_t id, SeriesState& s, uint64_t ref);
+  // Slab::Relocator: moves a cell of series owner >> 2 (kind = owner & 3, see kOwner*).
+  bool Relocate(uint32_t owner, uint32_t from, uint32_t to, uint32_t held) override;
+  static constexpr uint32_t kOwnerOpenChunk = 0;  // SeriesState::cell
+  static constexpr uint32_t kOwnerRefList = 1;    // SeriesState::mmapped
+  static constexpr uint32_t kOwnerRefLink = 2;    // an older link of the ref-list chain
+  static constexpr uint32_t kMaxSeriesId = (1u << 30) - 1;
   void UpdateMinMax(int64_t mint, int64_t maxt);
 
   // Group-committed WAL write of already-encoded records.

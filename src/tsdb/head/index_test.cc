@@ -105,28 +105,68 @@ TEST(SeriesHash, InsertFindEraseWithCollisions) {
   EXPECT_EQ(h.size(), 6000u - 2000u);
 }
 
-TEST(Slab, AllocFreeReuse) {
-  Slab slab;
+// Owners are slots of a vector; the relocator moves cells and updates the slot.
+class VectorRelocator : public Slab::Relocator {
+ public:
+  std::vector<uint32_t> handles;
+  Slab* slab = nullptr;
+  bool refuse = false;
+  bool Relocate(uint32_t owner, uint32_t from, uint32_t to, uint32_t) override {
+    if (refuse) return false;
+    EXPECT_EQ(handles[owner], from);
+    std::memcpy(slab->Data(to), slab->Data(from), Slab::CellBytes(from));
+    handles[owner] = to;
+    return true;
+  }
+};
+
+TEST(Slab, AllocFreeCompacts) {
+  VectorRelocator rel;
+  Slab slab(&rel);
+  rel.slab = &slab;
   EXPECT_EQ(Slab::ClassFor(1), 0);
   EXPECT_EQ(Slab::ClassFor(33), 1);
   EXPECT_EQ(Slab::ClassFor(1024), Slab::kNumClasses - 1);
   EXPECT_EQ(Slab::ClassFor(1025), -1);
-  std::vector<uint32_t> cells;
-  for (int i = 0; i < 10000; ++i) {
-    uint32_t h = slab.Alloc(i % Slab::kNumClasses);
-    std::memset(slab.Data(h), i & 0xff, Slab::CellBytes(h));
-    cells.push_back(h);
+  constexpr uint32_t kN = 20000;
+  rel.handles.resize(kN);
+  for (uint32_t i = 0; i < kN; ++i) {
+    uint32_t h = slab.Alloc(int(i % 3), i);
+    std::memset(slab.Data(h), int(i & 0xff), Slab::CellBytes(h));
+    rel.handles[i] = h;
   }
-  for (int i = 0; i < 10000; ++i) {
-    uint8_t* p = slab.Data(cells[i]);
-    for (uint32_t b = 0; b < Slab::CellBytes(cells[i]); ++b) ASSERT_EQ(p[b], i & 0xff);
+  size_t full = slab.MemoryBytes();
+  // Free every other cell: the slab stays dense, so resident bytes halve.
+  for (uint32_t i = 0; i < kN; i += 2) {
+    uint32_t h = rel.handles[i];
+    rel.handles[i] = 0;
+    slab.Free(h, UINT32_MAX);
   }
-  size_t reserved = slab.MemoryBytes();
-  for (int i = 0; i < 10000; i += 2) slab.Free(cells[i]);
-  for (int i = 0; i < 10000; i += 2) cells[i] = slab.Alloc(i % Slab::kNumClasses);
-  EXPECT_EQ(slab.MemoryBytes(), reserved);  // freed cells were reused
-  std::set<uint32_t> unique(cells.begin(), cells.end());
-  EXPECT_EQ(unique.size(), cells.size());
+  EXPECT_LE(slab.MemoryBytes(), full / 2 + 3 * 4);
+  for (uint32_t i = 1; i < kN; i += 2) {
+    uint8_t* p = slab.Data(rel.handles[i]);
+    for (uint32_t b = 0; b < Slab::CellBytes(rel.handles[i]); ++b) ASSERT_EQ(p[b], i & 0xff);
+  }
+  // A refused relocation leaves a hole that the next Alloc reuses.
+  rel.refuse = true;
+  size_t before = slab.MemoryBytes();
+  uint32_t h = rel.handles[1];
+  rel.handles[1] = 0;
+  slab.Free(h, UINT32_MAX);
+  EXPECT_EQ(slab.MemoryBytes(), before);
+  uint32_t again = slab.Alloc(Slab::ClassOf(h), 1);
+  EXPECT_EQ(again, h);
+  EXPECT_EQ(slab.MemoryBytes(), before);
+  rel.refuse = false;
+  // Freeing everything returns all cells.
+  rel.handles[1] = again;
+  for (uint32_t i = 1; i < kN; i += 2) {
+    uint32_t x = rel.handles[i];
+    rel.handles[i] = 0;
+    slab.Free(x, UINT32_MAX);
+  }
+  EXPECT_EQ(slab.MemoryBytes(), 0u);
+  EXPECT_EQ(slab.UsedBytes(), 0u);
 }
 
 // A small series universe for matcher tests.
