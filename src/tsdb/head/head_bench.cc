@@ -1,13 +1,17 @@
 // head_bench: memory and speed of the head on a Kubernetes/Istio-like fleet.
 //
-//   head_bench [--series N] [--samples S] [--dir DIR] [--sync]
+//   head_bench [--series N] [--samples S] [--dir DIR] [--sync] [--random-values]
 //
 // Builds N series (default 1M) as `targets` of 1000 series each: 50 services x 20 pods per
 // 1000 targets, every target carrying 14 target labels (cluster, namespace, service, pod,
 // node, ...) and every series a metric name plus 0-9 metric labels (Istio request metrics,
 // histogram buckets, Go/process/container metrics): 15-24 labels per series. Then appends
 // S samples (default 30) per series at 10 s intervals, one appender per target per round,
-// like a scrape loop with a ref cache. Prints anonymous memory per structure, process RSS
+// like a scrape loop with a ref cache. Values follow a fleet-like mix: 30% of series are
+// constant (info metrics, idle buckets, limits), 50% counters growing by a per-series rate
+// (often 0 per scrape), 20% gauges random-walking over floats; --random-values makes every
+// value random instead (a worst case for XOR: ~4 B/sample).
+// Prints anonymous memory per structure, process RSS
 // per series, append throughput, and, with --dir, replays the WAL in a fresh process
 // (re-exec with --replay) and prints replay time and RSS.
 #include <fmt/format.h>
@@ -45,6 +49,13 @@ size_t RssBytes() {
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// CPU seconds of this thread (the machine may be shared; wall time is noisy).
+double CpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
 // One series of a target: metric name + metric labels (name, value) pairs.
@@ -176,6 +187,7 @@ struct Args {
   std::string dir;
   bool sync = false;
   bool replay = false;
+  bool random_values = false;
 };
 
 int Replay(const Args& a) {
@@ -214,6 +226,8 @@ int main(int argc, char** argv) {
       a.dir = argv[++i];
     } else if (s == "--sync") {
       a.sync = true;
+    } else if (s == "--random-values") {
+      a.random_values = true;
     } else if (s == "--replay") {
       a.replay = true;
     } else {
@@ -241,11 +255,20 @@ int main(int argc, char** argv) {
   // The scraper's ref cache: one ref per series (8 B/series, reported separately).
   std::vector<uint64_t> refs(size_t(targets) * 1000, 0);
   std::vector<double> values(refs.size(), 0);
+  // Per-series value model: 0 constant, 1 counter with rate, 2 float gauge.
+  std::vector<uint8_t> kind(refs.size());
+  std::vector<uint8_t> rate(refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    uint32_t x = rng() % 10;
+    kind[i] = x < 3 ? 0 : x < 8 ? 1 : 2;
+    rate[i] = uint8_t(rng() % 4 == 0 ? rng() % 50 : rng() % 3);
+    values[i] = kind[i] == 2 ? double(rng() % 100000) / 100 : double(rng() % 1000);
+  }
   const int64_t t_start = 1'700'000'000'000;
-  double create_s = 0, append_s = 0;
+  double create_s = 0, append_s = 0, create_cpu = 0, append_cpu = 0;
   uint64_t appended = 0;
   for (int r = 0; r < a.samples; ++r) {
-    double t0 = Now();
+    double t0 = Now(), c0 = CpuNow();
     for (int tg = 0; tg < targets; ++tg) {
       auto app = head->NewAppender();
       const auto& tpl = templates[tg % 50];
@@ -254,7 +277,13 @@ int main(int argc, char** argv) {
         size_t i = size_t(tg) * 1000 + s;
         if (size_t(tg) * 1000 + s >= a.series) break;
         double& v = values[i];
-        v = tpl[s].counter ? v + double(rng() % 8) : std::round(double(rng() % 1000)) / 10;
+        if (a.random_values) {
+          v = tpl[s].counter ? v + double(rng() % 8) : std::round(double(rng() % 1000)) / 10;
+        } else if (kind[i] == 1) {
+          v += rate[i] == 0 ? 0 : double(rng() % (2 * rate[i] + 1));
+        } else if (kind[i] == 2) {
+          v += double(int(rng() % 2001) - 1000) / 100;
+        }
         vigil::Result<uint64_t> ref = refs[i] != 0
                                           ? app->Append(refs[i], Labels(), t, v)
                                           : app->Append(0, TargetSeriesLabels(tg, tpl[s]), t, v);
@@ -270,8 +299,8 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    double dt = Now() - t0;
-    (r == 0 ? create_s : append_s) += dt;
+    (r == 0 ? create_s : append_s) += Now() - t0;
+    (r == 0 ? create_cpu : append_cpu) += CpuNow() - c0;
   }
   size_t rss = RssBytes();
   double n = double(head->NumSeries());
@@ -292,16 +321,24 @@ int main(int argc, char** argv) {
   row("chunk_store", m.chunk_store);
   row("wal_buffers", m.wal_buffers);
   row("total", m.total());
-  size_t cache = refs.capacity() * 8 + values.capacity() * 8;
+  size_t cache = refs.capacity() * 8 + values.capacity() * 8 + kind.capacity() + rate.capacity();
   std::printf(
       "process RSS: %.1f MiB; head RSS/series: %.0f B (RSS - baseline - bench's own "
       "ref/value arrays of %.0f B/series)\n",
       double(rss) / (1 << 20), double(rss - rss0 - cache) / n, double(cache) / n);
-  std::printf("series creation: %.0f series/s (round 0, incl. label building)\n", n / create_s);
+  std::printf("open chunk bytes/sample: %.2f (slab resident bytes / samples in open chunks)\n",
+              double(m.open_chunks) / double(appended));
+  std::printf(
+      "series creation: %.0f series/s per CPU second (%.0f per wall second; round 0, "
+      "incl. building Labels)\n",
+      n / create_cpu, n / create_s);
   if (a.samples > 1) {
-    std::printf("append: %.2f M samples/s (rounds 1..%d, by ref, %s)\n",
-                double(appended - size_t(n)) / append_s / 1e6, a.samples - 1,
-                a.dir.empty() ? "no WAL" : (a.sync ? "WAL, fsync per commit" : "WAL"));
+    std::printf(
+        "append: %.2f M samples/s per CPU second (%.2f M per wall second; rounds 1..%d, "
+        "by ref, one appender per 1000-series target, %s)\n",
+        double(appended - size_t(n)) / append_cpu / 1e6,
+        double(appended - size_t(n)) / append_s / 1e6, a.samples - 1,
+        a.dir.empty() ? "no WAL" : (a.sync ? "WAL, fsync per commit" : "WAL"));
   }
   if (!a.dir.empty()) {
     if (auto s = head->Close(); !s.ok()) {
