@@ -273,11 +273,22 @@ void Head::AddMmappedRefLocked(uint32_t id, SeriesState& s, uint64_t ref) {
   std::memcpy(p, &count, 4);
 }
 
+int64_t Head::ChunkMintLocked(const SeriesState& s) const {
+  const uint8_t* p = slab_.Data(s.cell) + chunkenc::kChunkHeaderSize;
+  uint64_t u = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    uint8_t b = *p++;
+    u |= uint64_t(b & 0x7f) << shift;
+    if (b < 0x80) break;
+  }
+  return int64_t(u >> 1) ^ -int64_t(u & 1);
+}
+
 void Head::CutChunkLocked(uint32_t id, SeriesState& s) {
   if (s.cell == 0) return;
   std::string_view bytes(reinterpret_cast<const char*>(slab_.Data(s.cell)),
                          chunkenc::XorByteLen(s.xor_state));
-  Result<uint64_t> ref = chunks_->Write(id, s.chunk_mint, s.xor_state.t, bytes);
+  Result<uint64_t> ref = chunks_->Write(id, ChunkMintLocked(s), s.xor_state.t, bytes);
   if (ref.has_value()) {
     AddMmappedRefLocked(id, s, *ref);
   } else {
@@ -294,11 +305,12 @@ void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
   chunkenc::XorState& st = s.xor_state;
   const uint32_t flags = s.next_at & ~kNextAtMask;
   if (s.cell != 0) {
-    int64_t next_at = s.chunk_mint + int64_t(s.next_at & kNextAtMask);
+    const int64_t chunk_mint = ChunkMintLocked(s);
+    int64_t next_at = chunk_mint + int64_t(s.next_at & kNextAtMask);
     uint32_t n = st.num_samples;
     if (n == opts_.samples_per_chunk / 4) {
-      next_at = ComputeChunkEndTime(s.chunk_mint, st.t, next_at);
-      s.next_at = flags | uint32_t(next_at - s.chunk_mint);
+      next_at = ComputeChunkEndTime(chunk_mint, st.t, next_at);
+      s.next_at = flags | uint32_t(next_at - chunk_mint);
     }
     if (t >= next_at || n >= opts_.samples_per_chunk * 2 ||
         chunkenc::XorByteLen(st) + kMaxSampleBytes > Slab::kMaxCellBytes) {
@@ -312,7 +324,6 @@ void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
     chunkenc::XorInit(&st, slab_.Data(s.cell));
     st.t = last_t;  // harmless: XorAppend of the first sample overwrites both
     st.v_bits = last_v;
-    s.chunk_mint = t;
     int64_t end = RangeEnd(t, opts_.chunk_range_ms);
     s.next_at = flags | uint32_t(std::min<int64_t>(end - t, kNextAtMask));
     c_.chunks_created.fetch_add(1, std::memory_order_relaxed);

@@ -3,9 +3,10 @@
 //
 // Memory layout (README.md in this folder has the per-series budget):
 //  * every series has a dense uint32 id (= its SeriesRef and its WAL ref; 0 is "none");
-//  * per-series state is one 56-byte SeriesState slot in a ChunkedArray (pages never move,
+//  * per-series state is one 48-byte SeriesState slot in a ChunkedArray (pages never move,
 //    untouched pages cost nothing): XOR appender state, open-chunk slab cell, chunk mint,
-//    next cut time, list of full-chunk refs, label-set handle;
+//    next cut time, list of full-chunk refs, label-set handle (chunk mint is decoded from
+//    the chunk's first sample);
 //  * label names/values are interned in a SymbolTable; a label set is varint symbol ids in a
 //    LabelStore (often as a small diff against a similar series);
 //  * SeriesHash maps label hash -> id; PostingsIndex keeps a roaring bitmap per label pair;
@@ -154,13 +155,12 @@ class Head final : public storage::Storage, private Slab::Relocator {
   struct SeriesState {
     chunkenc::XorState xor_state;  // of the open chunk; t/v_bits = last sample even when
                                    // no chunk is open
-    int64_t chunk_mint;            // first timestamp of the open chunk
     uint32_t cell;                 // slab cell of the open chunk; 0 = none
     uint32_t next_at;              // kFlag* bits | ms after chunk_mint at which to cut
     uint32_t mmapped;              // slab cell with the refs of full chunks; 0 = none
     uint32_t labels;               // LabelStore handle; valid for live series
   };
-  static_assert(sizeof(SeriesState) == 56);
+  static_assert(sizeof(SeriesState) == 48);
   static constexpr uint32_t kFlagHasSample = 1u << 31;   // xor_state.t/v_bits are valid
   static constexpr uint32_t kFlagWalLogged = 1u << 30;   // a Series record is in the WAL
   static constexpr uint32_t kFlagValueKnown = 1u << 29;  // v_bits is the last value
@@ -211,6 +211,9 @@ class Head final : public storage::Storage, private Slab::Relocator {
   // Appends one sample to a series (stripe lock held). May cut and write a full chunk.
   void AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v);
   void CutChunkLocked(uint32_t id, SeriesState& s);
+  // First timestamp of the open chunk, decoded from the chunk itself (the zig-zag varint
+  // after the 2-byte header) instead of spending 8 bytes per series on it.
+  int64_t ChunkMintLocked(const SeriesState& s) const;
   void AddMmappedRefLocked(uint32_t id, SeriesState& s, uint64_t ref);
   // Slab::Relocator: moves a cell of series owner >> 2 (kind = owner & 3, see kOwner*).
   bool Relocate(uint32_t owner, uint32_t from, uint32_t to, uint32_t held) override;

@@ -155,10 +155,10 @@ class HeadSeriesSet final : public storage::SeriesSet {
           std::rotate(refs_.begin(), refs_.begin() + at, refs_.end());
           cell = older;
         }
-        if (s.cell != 0 && s.chunk_mint <= maxt_ && s.xor_state.t >= mint_) {
+        if (s.cell != 0 && s.xor_state.t >= mint_ && head_->ChunkMintLocked(s) <= maxt_) {
           open.assign(reinterpret_cast<const char*>(head_->slab_.Data(s.cell)),
                       chunkenc::XorByteLen(s.xor_state));
-          open_mint = s.chunk_mint;
+          open_mint = head_->ChunkMintLocked(s);
           open_maxt = s.xor_state.t;
         }
       }

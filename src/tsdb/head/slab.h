@@ -1,5 +1,5 @@
 // Slab: fixed-size cells for the head's open chunks and chunk-ref lists, in size classes
-// 32..1024 bytes spaced by ~1.5x so a growing chunk wastes ~17% on average. A cell is named
+// 32..1024 bytes spaced by ~1.2x so a growing chunk wastes ~10% on average. A cell is named
 // by a 32-bit handle (class << 27 | index + 1); 0 is "no cell".
 //
 // Each class keeps its cells dense: freeing a cell moves the class' last cell into the
@@ -34,9 +34,12 @@ namespace vigil::tsdb {
 
 class Slab {
  public:
-  static constexpr int kNumClasses = 11;
-  static constexpr std::array<uint32_t, kNumClasses> kClassBytes = {32,  48,  64,  96,  128, 192,
-                                                                    256, 384, 512, 768, 1024};
+  static constexpr int kNumClasses = 21;
+  // clang-format off
+  static constexpr std::array<uint32_t, kNumClasses> kClassBytes = {
+      32,  40,  48,  56,  64,  80,  96,  112, 128, 160, 192,
+      224, 256, 320, 384, 448, 512, 640, 768, 896, 1024};
+  // clang-format on
   static constexpr uint32_t kMaxCellBytes = 1024;
   static constexpr uint32_t kFreeOwner = UINT32_MAX;
 
