@@ -15,9 +15,12 @@
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <type_traits>
 
 #include "base/logging.h"
@@ -28,7 +31,10 @@ namespace vigil::tsdb {
 // Aborts on failure: address space exhaustion is not recoverable here.
 inline void* MapZeroed(size_t bytes) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  VIGIL_CHECK(p != MAP_FAILED);
+  if (p == MAP_FAILED) {
+    std::fprintf(stderr, "mmap of %zu bytes failed: %s\n", bytes, std::strerror(errno));
+    std::abort();
+  }
   return p;
 }
 inline void Unmap(void* p, size_t bytes) {

@@ -360,7 +360,7 @@ TEST(Head, ConcurrentAppendersAndQueriers) {
     });
   }
   for (int q = 0; q < 2; ++q) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, q] {
       while (!stop.load()) {
         auto qr = *h->NewQuerier(INT64_MIN, INT64_MAX);
         auto ss = qr->Select(Context::Background(), q == 0, nullptr,

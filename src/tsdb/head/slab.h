@@ -109,7 +109,7 @@ class Slab {
 
   Relocator* relocator_;
   mutable std::array<Class, kNumClasses> classes_;
-  std::array<ChunkedArray<uint32_t, 12>, kNumClasses> owners_;  // per class, per cell
+  std::array<ChunkedArray<uint32_t, 16>, kNumClasses> owners_;  // per class, per cell
   std::atomic<size_t> used_bytes_{0};
   std::atomic<size_t> resident_bytes_{0};
 };
