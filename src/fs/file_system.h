@@ -102,6 +102,9 @@ class FileSystem {
 // The process-wide POSIX file system (never null, never freed).
 FileSystem* DefaultFileSystem();
 
+// A SequentialFile over bytes in memory (tests, fuzzers).
+std::unique_ptr<SequentialFile> NewStringSequentialFile(std::string data);
+
 // Reads a whole file.
 Result<std::string> ReadFileToString(FileSystem* fs, const std::string& path);
 // Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory.

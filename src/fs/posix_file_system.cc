@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -265,7 +266,26 @@ class PosixFileSystem final : public FileSystem {
   }
 };
 
+class StringSequentialFile final : public SequentialFile {
+ public:
+  explicit StringSequentialFile(std::string data) : data_(std::move(data)) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    const size_t k = std::min(n, data_.size() - pos_);
+    std::memcpy(buf, data_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+};
+
 }  // namespace
+
+std::unique_ptr<SequentialFile> NewStringSequentialFile(std::string data) {
+  return std::make_unique<StringSequentialFile>(std::move(data));
+}
 
 FileSystem* DefaultFileSystem() {
   static PosixFileSystem* fs = new PosixFileSystem();
