@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto resumed = XorChunk::FromBytes(in);
   if (!resumed.has_value()) std::abort();
   if (got.size() < 0xFFFF) {
-    const Sample extra{got.empty() ? 0 : got.back().t + 15000, 0x4045000000000000ull};
+    const Sample extra{got.empty() ? 0 : int64_t(uint64_t(got.back().t) + 15000),
+                       0x4045000000000000ull};
     resumed->Append(extra.t, std::bit_cast<double>(extra.bits));
     got.push_back(extra);
     if (DecodeAll(resumed->Bytes(), &ok2) != got || !ok2) std::abort();
