@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "model/value.h"
+#include "tsdb/head/head_wal.h"
+#include "tsdb/wal/records.h"
 
 namespace vigil {
 // Bit-exact sample equality for the tests (NaNs included).
@@ -389,6 +391,23 @@ TEST(Head, ConcurrentAppendersAndQueriers) {
   auto got = Query(h.get(), {M(MatchType::kEqual, "__name__", "m")});
   ASSERT_EQ(got.size(), want_series);
   for (const auto& [k, v] : got) EXPECT_EQ(v.size(), size_t(kRounds)) << k;
+}
+
+TEST(HeadWal, RecordsRoundTripThroughWalCodec) {
+  std::vector<WalSeries> series = {{1, Labels{{"__name__", "up"}, {"job", "a"}}},
+                                   {7, Labels{{"__name__", "x"}}}};
+  std::vector<wal::RefSeries> got_series;
+  ASSERT_TRUE(wal::DecodeSeries(EncodeSeriesRecord(series), &got_series).ok());
+  ASSERT_EQ(got_series.size(), 2u);
+  EXPECT_EQ(got_series[1].ref, 7u);
+  EXPECT_EQ(got_series[0].labels, series[0].labels);
+  std::vector<WalSample> samples = {{1, 1000, 1.5}, {7, 2000, StaleNaN()}};
+  std::vector<wal::RefSample> got;
+  ASSERT_TRUE(wal::DecodeSamples(EncodeSamplesRecord(samples), &got).ok());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].t, 1000);
+  EXPECT_EQ(got[0].v, 1.5);
+  EXPECT_TRUE(IsStaleNaN(got[1].v));
 }
 
 }  // namespace
