@@ -380,7 +380,7 @@ bool MapReader::StrListMap(std::string_view key,
 
 Status MapReader::Finish() {
   for (const auto& e : entries_) {
-    if (!e.taken) {
+    if (!e.taken && !ignore_unknown_) {
       Fail(e.line, doc_.Error(e.line, "field " + e.key + " not found in type " + type_name_));
     }
   }

@@ -129,6 +129,9 @@ class MapReader {
   void FailKey(std::string_view key, std::string_view msg);
   bool ok() const { return err_.ok(); }
 
+  // Accepts keys nobody takes (lenient decoding, like Go's encoding/json).
+  void IgnoreUnknown() { ignore_unknown_ = true; }
+
   // Reports keys nobody took ("field x not found in type T") and returns the earliest error.
   Status Finish();
 
@@ -150,6 +153,7 @@ class MapReader {
   std::vector<Entry> entries_;
   Status err_;
   int err_line_ = 0;
+  bool ignore_unknown_ = false;
 };
 
 }  // namespace vigil::config
