@@ -507,9 +507,12 @@ Labels Builder::Build() const {
 // Processing
 
 uint64_t HashMod(std::string_view value, uint64_t modulus) {
+  // OpenSSL 3 looks EVP_md5() up in its provider on every use; fetch it once (process lifetime).
+  static EVP_MD* const kMD5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (modulus == 0 || EVP_Digest(value.data(), value.size(), md, &len, EVP_md5(), nullptr) != 1 ||
+  const EVP_MD* type = kMD5 != nullptr ? kMD5 : EVP_md5();
+  if (modulus == 0 || EVP_Digest(value.data(), value.size(), md, &len, type, nullptr) != 1 ||
       len != 16) {
     return 0;
   }
