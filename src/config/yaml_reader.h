@@ -109,7 +109,8 @@ class MapReader {
       if (!v.IsDefined() || v.IsNull()) return Status::OK();
       if (!v.IsSequence()) {
         return doc_.Error(
-            kl, std::string(key) + ": cannot unmarshal " + NodeTag(v) + " into a sequence");
+            NodeLine(v) > 0 ? NodeLine(v) : kl,
+            std::string(key) + ": cannot unmarshal " + NodeTag(v) + " into a sequence");
       }
       for (const auto& item : v) {
         // A null item has no useful position of its own: report the list's key.
