@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/coding.h"
+#include "base/logging.h"
 #include "fs/fault_injecting_file_system.h"
 #include "fs/temp_dir.h"
 #include "tsdb/wal/format.h"
@@ -347,6 +348,7 @@ TEST(WalTornTailTest, GarbageOrZerosAfterEveryOffsetOfTheLastPage) {
 
 // Writer::Open repairs a torn tail: the records before it survive, new records follow.
 TEST(WalTornTailTest, WriterOpenRepairsAndContinues) {
+  SetLogLevel(LogLevel::kError);  // one warning per repaired segment otherwise
   fs::TempDir src;
   const Written w = WriteSample(src.path());
   const uint64_t size = w.segment.size();
