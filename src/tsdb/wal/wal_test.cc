@@ -250,7 +250,8 @@ struct Written {
   std::vector<uint64_t> ends;     // segment offset just after each record's last fragment
 };
 
-// Two and a bit pages of small and medium records, no compression, written one by one.
+// A page and a bit of small and medium records (some span pages), no compression, written
+// one by one.
 Written WriteSample(const std::string& dir) {
   Written out;
   WriterOptions o;
@@ -259,7 +260,7 @@ Written WriteSample(const std::string& dir) {
   {
     auto w = MustOpen(dir, o);
     std::mt19937_64 rng(5);
-    while (w->offset() < 2 * kPageSize + 20000) {
+    while (w->offset() < kPageSize + 6000) {
       const size_t n = rng() % 10 == 0 ? 3000 + rng() % 9000 : 1 + rng() % 200;
       out.recs.push_back(RandomBytes(&rng, n));
       EXPECT_TRUE(w->Log(out.recs.back()).ok());
