@@ -1,5 +1,7 @@
 #include "tsdb/head/disk_chunk_store.h"
 
+#include <sys/mman.h>
+
 #include "base/coding.h"
 #include "base/logging.h"
 
@@ -19,9 +21,13 @@ Result<std::unique_ptr<DiskChunkStore>> DiskChunkStore::Open(const std::string& 
 Status DiskChunkStore::Scan(const std::function<Status(const chunks::HeadChunkMeta&)>& fn,
                             const std::function<void()>& reset, chunks::HeadChunkScanReport* report,
                             uint64_t* corrupted_files) {
+  auto visit = [&](const chunks::HeadChunkMeta& m) {
+    NoteFile(m.ref);
+    return fn(m);
+  };
   while (true) {
     chunks::HeadChunkScanReport rep;
-    Status s = files_->Scan(fn, &rep);
+    Status s = files_->Scan(visit, &rep);
     if (s.ok()) {
       if (report != nullptr) *report = rep;
       return s;
@@ -43,7 +49,36 @@ Status DiskChunkStore::Scan(const std::function<Status(const chunks::HeadChunkMe
 
 Result<uint64_t> DiskChunkStore::Write(uint64_t series_ref, int64_t mint, int64_t maxt,
                                        std::string_view bytes) {
-  return files_->WriteChunk(series_ref, mint, maxt, chunkenc::Encoding::kXor, bytes);
+  Result<uint64_t> ref =
+      files_->WriteChunk(series_ref, mint, maxt, chunkenc::Encoding::kXor, bytes);
+  if (ref.has_value()) NoteFile(*ref);
+  return ref;
+}
+
+void DiskChunkStore::NoteFile(uint64_t ref) {
+  MutexLock l(&mu_);
+  file_refs_.emplace(chunks::HeadChunkFile(ref), ref);
+}
+
+void DiskChunkStore::ReleasePages() {
+  std::map<uint32_t, uint64_t> refs;
+  {
+    MutexLock l(&mu_);
+    refs = file_refs_;
+  }
+  for (const auto& [seq, ref] : refs) {
+    Result<chunks::HeadChunk> c = files_->Chunk(ref);
+    if (!c.has_value()) {
+      if (c.error().IsNotFound()) {
+        MutexLock l(&mu_);
+        file_refs_.erase(seq);
+      }
+      continue;
+    }
+    // Page-aligned (the start of an mmap); MADV_DONTNEED on a shared file mapping only
+    // unmaps pages from this process, the page cache keeps them.
+    ::madvise(const_cast<char*>(c->mapping->data()), c->mapping->size(), MADV_DONTNEED);
+  }
 }
 
 Result<ChunkMeta> DiskChunkStore::Read(uint64_t ref) const {

@@ -11,9 +11,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
+#include "base/mutex.h"
 #include "fs/file_system.h"
 #include "tsdb/chunks/head_chunk_files.h"
 #include "tsdb/head/chunk_store.h"
@@ -48,14 +50,22 @@ class DiskChunkStore final : public ChunkStore {
   Status Close() override;
   size_t MemoryBytes() const override { return write_buffer_bytes_; }
 
-  chunks::HeadChunkFiles* files() { return files_.get(); }
+  // Drops the chunk files' pages from this process' page tables (they stay in the page
+  // cache and fault back in on the next read). The startup scan and truncation read every
+  // record through the mappings; without this those pages would count as the process'
+  // (file-backed) RSS until the kernel reclaims them.
+  void ReleasePages();
 
  private:
   DiskChunkStore(std::unique_ptr<chunks::HeadChunkFiles> files, size_t write_buffer_bytes)
       : files_(std::move(files)), write_buffer_bytes_(write_buffer_bytes) {}
 
+  void NoteFile(uint64_t ref);
+
   std::unique_ptr<chunks::HeadChunkFiles> files_;
   const size_t write_buffer_bytes_;
+  mutable Mutex mu_;
+  std::map<uint32_t, uint64_t> file_refs_ VIGIL_GUARDED_BY(mu_);  // file -> a chunk in it
 };
 
 }  // namespace vigil::tsdb

@@ -361,13 +361,14 @@ void Head::CutChunkLocked(uint32_t id, SeriesState& s) {
 void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
   chunkenc::XorState& st = s.xor_state;
   const uint32_t flags = s.next_at & ~kNextAtMask;
+  // The cut time is kept relative to the last sample, so the per-sample path never reads
+  // the chunk's first timestamp (a second cache miss into the chunk).
+  int64_t next_at = 0;
   if (s.cell != 0) {
-    const int64_t chunk_mint = ChunkMintLocked(s);
-    int64_t next_at = chunk_mint + int64_t(s.next_at & kNextAtMask);
-    uint32_t n = st.num_samples;
+    next_at = st.t + int64_t(s.next_at & kNextAtMask);
+    const uint32_t n = st.num_samples;
     if (n == opts_.samples_per_chunk / 4) {
-      next_at = ComputeChunkEndTime(chunk_mint, st.t, next_at);
-      s.next_at = flags | uint32_t(next_at - chunk_mint);
+      next_at = ComputeChunkEndTime(ChunkMintLocked(s), st.t, next_at);
     }
     if (t >= next_at || n >= opts_.samples_per_chunk * 2 ||
         chunkenc::XorByteLen(st) + kMaxSampleBytes > Slab::kMaxCellBytes) {
@@ -381,33 +382,39 @@ void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
     chunkenc::XorInit(&st, slab_.Data(s.cell));
     st.t = last_t;  // harmless: XorAppend of the first sample overwrites both
     st.v_bits = last_v;
-    int64_t end = RangeEnd(t, opts_.chunk_range_ms);
-    s.next_at = flags | uint32_t(std::min<int64_t>(end - t, kNextAtMask));
+    next_at = RangeEnd(t, opts_.chunk_range_ms);
     c_.chunks_created.fetch_add(1, std::memory_order_relaxed);
   }
   // Cells are kept tight (no room reserved for the next sample): XorAppend may store up
   // to kXorAppendSlack bytes past the chunk, so in the last kXorAppendSlack bytes of a cell
-  // the sample is appended to a scratch copy, and the cell grows only if the result does
+  // the sample is appended to a scratch buffer, and the cell grows only if the result does
   // not fit. This saves ~20 B per series over reserving the worst case in every cell.
-  size_t len = chunkenc::XorByteLen(st);
-  uint32_t cap = Slab::CellBytes(s.cell);
+  // XorAppend reads only the byte holding the last bit and writes the 2-byte header and
+  // the bytes after it, so the scratch needs just those (not a copy of the chunk).
+  const size_t len = chunkenc::XorByteLen(st);
+  const uint32_t cap = Slab::CellBytes(s.cell);
   uint8_t* buf = slab_.Data(s.cell);
   if (len + chunkenc::kXorAppendSlack <= cap) {
     chunkenc::XorAppend(&st, buf, t, v);
   } else {
     uint8_t tmp[Slab::kMaxCellBytes + chunkenc::kXorAppendSlack];
-    std::memcpy(tmp, buf, len);
-    size_t n = chunkenc::XorAppend(&st, tmp, t, v);
+    const size_t from = len - 1;  // len >= 2: the header
+    tmp[from] = buf[from];
+    const size_t n = chunkenc::XorAppend(&st, tmp, t, v);
     if (n > cap) {
-      uint32_t bigger = slab_.Alloc(Slab::ClassFor(n), (id << 2) | kOwnerOpenChunk);
-      uint32_t old = s.cell;
+      const uint32_t bigger = slab_.Alloc(Slab::ClassFor(n), (id << 2) | kOwnerOpenChunk);
+      std::memcpy(slab_.Data(bigger), buf, from);
+      const uint32_t old = s.cell;
       s.cell = bigger;
-      slab_.Free(old, id);  // may move s.cell (see AddMmappedRefLocked)
+      slab_.Free(old, id);  // may move s.cell, contents included (see AddMmappedRefLocked)
       buf = slab_.Data(s.cell);
     }
-    std::memcpy(buf, tmp, n);
+    buf[0] = tmp[0];
+    buf[1] = tmp[1];
+    std::memcpy(buf + from, tmp + from, n - from);
   }
-  s.next_at |= kFlagHasSample | kFlagValueKnown;
+  s.next_at = flags | kFlagHasSample | kFlagValueKnown |
+              uint32_t(std::clamp<int64_t>(next_at - t, 0, kNextAtMask));
 }
 
 void Head::UpdateMinMax(int64_t mint, int64_t maxt) {
@@ -438,6 +445,7 @@ HeadCounters Head::Counters() const {
   h.replay_samples = ld(c_.replay_samples);
   h.replay_series = ld(c_.replay_series);
   h.replay_unknown_refs = ld(c_.replay_unknown_refs);
+  h.replay_samples_skipped = ld(c_.replay_samples_skipped);
   h.replay_skipped_records = ld(c_.replay_skipped_records);
   h.replay_mmapped_chunks = ld(c_.replay_mmapped_chunks);
   h.replay_dropped_chunks = ld(c_.replay_dropped_chunks);

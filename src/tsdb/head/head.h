@@ -119,6 +119,7 @@ struct HeadCounters {
   uint64_t replay_samples = 0;
   uint64_t replay_series = 0;
   uint64_t replay_unknown_refs = 0;     // samples for series with no Series record
+  uint64_t replay_samples_skipped = 0;  // already in a chunk file, duplicate, or too old
   uint64_t replay_skipped_records = 0;  // tombstones, exemplars, histograms, unknown types
   uint64_t replay_mmapped_chunks = 0;   // chunks attached from chunks_head/ at startup
   uint64_t replay_dropped_chunks = 0;   // chunks_head/ chunks not attached (orphan, overlap)
@@ -215,7 +216,7 @@ class Head final : public storage::Storage, private Slab::Relocator {
     chunkenc::XorState xor_state;  // of the open chunk; t/v_bits = last sample even when
                                    // no chunk is open
     uint32_t cell;                 // slab cell of the open chunk; 0 = none
-    uint32_t next_at;              // kFlag* bits | ms after chunk_mint at which to cut
+    uint32_t next_at;              // kFlag* bits | ms after xor_state.t at which to cut
     uint32_t mmapped;              // slab cell with the refs of full chunks; 0 = none
     uint32_t labels;               // LabelStore handle; valid for live series
   };
@@ -235,10 +236,10 @@ class Head final : public storage::Storage, private Slab::Relocator {
     std::atomic<uint64_t> samples_appended{0}, series_created{0}, series_removed{0},
         out_of_order{0}, duplicate{0}, out_of_bounds{0}, series_limit{0}, chunks_created{0},
         wal_fsyncs{0}, wal_bytes{0}, wal_corruptions{0}, wal_commits{0}, wal_write_errors{0},
-        replay_samples{0}, replay_series{0}, replay_unknown_refs{0}, replay_skipped_records{0},
-        replay_mmapped_chunks{0}, replay_dropped_chunks{0}, mmap_chunk_corruptions{0},
-        truncations{0}, truncations_failed{0}, chunks_removed{0}, checkpoints{0},
-        checkpoints_failed{0}, dropped_removed{0};
+        replay_samples{0}, replay_series{0}, replay_unknown_refs{0}, replay_samples_skipped{0},
+        replay_skipped_records{0}, replay_mmapped_chunks{0}, replay_dropped_chunks{0},
+        mmap_chunk_corruptions{0}, truncations{0}, truncations_failed{0}, chunks_removed{0},
+        checkpoints{0}, checkpoints_failed{0}, dropped_removed{0};
     std::atomic<int64_t> replay_duration_ms{0};
   };
 

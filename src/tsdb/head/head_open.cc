@@ -46,6 +46,7 @@ Status Head::Init() {
   VIGIL_RETURN_IF_ERROR(LoadChunks());
   VIGIL_RETURN_IF_ERROR(ReplayWal());
   FinishReplay();
+  disk_chunks_->ReleasePages();
   // The writer starts a new segment after the replayed ones, as Prometheus does.
   VIGIL_RETURN_IF_ERROR(ReopenWal());
   wal_buffer_bytes_.store(wal_->BufferBytes(), std::memory_order_relaxed);

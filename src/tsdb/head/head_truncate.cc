@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/logging.h"
+#include "tsdb/head/disk_chunk_store.h"
 #include "tsdb/head/head.h"
 #include "tsdb/head/head_wal.h"
 #include "tsdb/wal/checkpoint.h"
@@ -127,6 +128,7 @@ Result<HeadTruncateStats> Head::Truncate(int64_t mint) {
     for (uint32_t id : removed) limbo_.push_back(LimboId{id, wal_segment, epoch, mark});
   }
   if (st.ok()) st = chunks_->Truncate(mint);
+  if (disk_chunks_ != nullptr) disk_chunks_->ReleasePages();  // read by Times() above
   if (st.ok() && persistent_) st = TruncateWal(mint, &stats);
   {
     WriterLock il(&index_mu_);
