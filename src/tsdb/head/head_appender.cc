@@ -218,10 +218,12 @@ uint64_t Head::MinLiveAppenderEpoch() {
 }
 
 Status Head::ReopenWal() {
+  const bool replacing = wal_ != nullptr || wal_reopen_count_ > 0;
   if (wal_ != nullptr) {
     wal_->Close().IgnoreError();
     wal_.reset();
   }
+  ++wal_reopen_count_;
   HeadWalOptions wo;
   wo.fs = fs_;
   wo.segment_bytes = opts_.wal_segment_bytes;
@@ -229,7 +231,9 @@ Status Head::ReopenWal() {
   Result<std::unique_ptr<HeadWal>> w = OpenHeadWal(wal_dir_, wo);
   if (!w.has_value()) return w.error().WithPrefix("reopening the WAL");
   wal_ = std::move(w).value();
-  VIGIL_LOG_WARN("tsdb", "WAL writer reopened after a failure", "segment={}", wal_->Segment());
+  if (replacing) {
+    VIGIL_LOG_WARN("tsdb", "WAL writer reopened after a failure", "segment={}", wal_->Segment());
+  }
   return Status::OK();
 }
 
