@@ -141,7 +141,8 @@ bool ParseGoFloat(std::string_view s, double* out) {
 
 Result<int64_t> ParseTimeMs(std::string_view s) {
   double f;
-  if (ParseGoFloat(s, &f) && std::isfinite(f) && std::fabs(f) < 9.2e15) {
+  // Seconds whose milliseconds fit in int64 (Go would silently wrap beyond).
+  if (ParseGoFloat(s, &f) && std::isfinite(f) && std::fabs(f) <= 9223372036854775.0) {
     double whole;
     double frac = std::modf(f, &whole);
     double ns = std::round(frac * 1000) / 1000;
@@ -149,7 +150,8 @@ Result<int64_t> ParseTimeMs(std::string_view s) {
     int64_t sec = static_cast<int64_t>(whole);
     // time.Unix normalises nanos into [0, 1e9); FromTime then truncates to ms.
     int64_t ms_part = nanos >= 0 ? nanos / 1000000 : -((-nanos + 999999) / 1000000);
-    return sec * 1000 + ms_part;
+    __int128 ms = __int128(sec) * 1000 + ms_part;
+    if (ms >= INT64_MIN && ms <= INT64_MAX) return static_cast<int64_t>(ms);
   }
   int64_t ms;
   if (ParseRfc3339Ms(s, &ms)) return ms;
