@@ -487,6 +487,41 @@ TEST_F(ApiTest, MissingDependenciesAnswerCleanly) {
   EXPECT_EQ(r.status, 404);
 }
 
+TEST(ApiErrorTest, StatusCodesMapToPrometheusErrorTypes) {
+  const struct {
+    Status status;
+    const char* type;       // ApiError::FromStatus (Status::ErrorType)
+    const char* exec_type;  // ApiError::FromExecStatus (returnAPIError)
+    int http;               // code of exec_type
+  } cases[] = {
+      {Status::InvalidArgument("x"), "bad_data", "execution", 422},
+      {Status::OutOfOrder("x"), "bad_data", "execution", 422},
+      {Status::NotFound("x"), "not_found", "execution", 422},
+      {Status::Cancelled("x"), "canceled", "canceled", 499},
+      {Status::DeadlineExceeded("x"), "timeout", "timeout", 503},
+      {Status::ResourceExhausted("x"), "execution", "execution", 422},
+      {Status::Execution("x"), "execution", "execution", 422},
+      {Status::IOError("x"), "internal", "internal", 500},
+      {Status::Corruption("x"), "internal", "internal", 500},
+      {Status::Internal("x"), "internal", "internal", 500},
+      {Status::Unavailable("x"), "unavailable", "unavailable", 500},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(ApiError::FromStatus(c.status).type, c.type) << c.status.ToString();
+    EXPECT_EQ(ApiError::FromExecStatus(c.status).type, c.exec_type) << c.status.ToString();
+    EXPECT_EQ(HttpStatusForErrorType(c.exec_type), c.http) << c.status.ToString();
+    EXPECT_EQ(ApiError::FromStatus(c.status).message, "x");
+  }
+  EXPECT_TRUE(ApiError::FromStatus(Status::OK()).ok());
+  EXPECT_EQ(HttpStatusForErrorType("bad_data"), 400);
+  EXPECT_EQ(HttpStatusForErrorType("not_found"), 404);
+  net::HttpResponse r;
+  WriteErrorResponse(ApiError::BadData("a \"b\" <c>"), &r);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.body, R"({"status":"error","errorType":"bad_data","error":"a \"b\" \u003cc\u003e"})");
+}
+
 TEST(GlobalUrlTest, FollowsPrometheusRules) {
   const struct {
     const char* url;

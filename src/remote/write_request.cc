@@ -190,6 +190,72 @@ bool CheckMessage(std::string_view data, std::string* err) {
   return true;
 }
 
+// Checks an Exemplar {repeated Label labels = 1; double value = 2; int64 timestamp = 3;} down
+// to its labels, so that everything we accept a protobuf library accepts too.
+bool CheckExemplar(std::string_view data, std::string* err) {
+  Reader r(data);
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wt = 0;
+    bool ok = r.Tag(&field, &wt);
+    if (ok && field == 1 && wt == kLengthDelimited) {
+      std::string_view msg;
+      LabelRef l;
+      ok = r.Bytes(&msg);
+      if (ok && !DecodeLabel(msg, &l, err)) return false;
+    } else if (ok) {
+      ok = r.Skip(field, wt);
+    }
+    if (!ok) {
+      *err = r.error();
+      return false;
+    }
+  }
+  return true;
+}
+
+// Checks a native Histogram message: spans (8, 11) are messages; deltas (9, 12) packed
+// varints; counts (10, 13) and custom values (16) packed doubles.
+bool CheckHistogram(std::string_view data, std::string* err) {
+  Reader r(data);
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wt = 0;
+    if (!r.Tag(&field, &wt)) {
+      *err = r.error();
+      return false;
+    }
+    if (wt != kLengthDelimited) {
+      if (!r.Skip(field, wt)) {
+        *err = r.error();
+        return false;
+      }
+      continue;
+    }
+    std::string_view msg;
+    if (!r.Bytes(&msg)) {
+      *err = r.error();
+      return false;
+    }
+    if (field == 8 || field == 11) {
+      if (!CheckMessage(msg, err)) return false;
+    } else if (field == 9 || field == 12) {
+      Reader packed(msg);
+      while (!packed.done()) {
+        uint64_t v = 0;
+        if (!packed.Varint(&v)) {
+          *err = packed.error();
+          return false;
+        }
+      }
+    } else if ((field == 10 || field == 13 || field == 16) && msg.size() % 8 != 0) {
+      *err = "unexpected EOF";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool DecodeTimeSeries(std::string_view data, WriteRequestView* out, std::string* err) {
   static constexpr std::string_view kNames[] = {"", "Labels", "Samples", "Exemplars", "Histograms"};
   TimeSeriesRef ts;
@@ -230,11 +296,11 @@ bool DecodeTimeSeries(std::string_view data, WriteRequestView* out, std::string*
         break;
       }
       case 3:
-        if (!CheckMessage(msg, err)) return false;
+        if (!CheckExemplar(msg, err)) return false;
         ++ts.exemplars;
         break;
       case 4:
-        if (!CheckMessage(msg, err)) return false;
+        if (!CheckHistogram(msg, err)) return false;
         ++ts.histograms;
         break;
     }

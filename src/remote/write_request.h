@@ -10,7 +10,8 @@
 // The decoder checks the whole wire format (tags, wire types of known fields, lengths,
 // varints, nested messages; unknown fields and groups are skipped) and fills a
 // WriteRequestView whose label strings point into the input: no string is copied. Exemplars,
-// histograms and metadata are validated as length-delimited fields and counted, not decoded
+// histograms and metadata are checked (down to exemplar labels, histogram spans and packed
+// fields, so that whatever we accept libprotobuf accepts too) and counted, not decoded
 // (Vigil's storage has no native histograms or exemplars yet).
 //
 // Known fields with the wrong wire type are errors, as in Prometheus' gogo-protobuf code

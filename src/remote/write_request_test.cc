@@ -180,6 +180,14 @@ TEST(DecodeWriteRequestTest, MalformedInputsAreErrors) {
       {"group closed by another field", Tag(9, 3) + Tag(8, 4), "unexpected end group"},
       {"garbage in an exemplar", Series(Len(3, "\xff")), "unexpected EOF"},
       {"garbage in a histogram", Series(Len(4, Tag(1, 2) + "\x09")), "unexpected EOF"},
+      // Found by the fuzzer: a label inside an exemplar whose name runs past its end.
+      {"exemplar label past its end",
+       Series(Len(3, Len(1, Tag(1, 2) + "\x65"
+                                        "abc"))),
+       "unexpected EOF"},
+      {"histogram span garbage", Series(Len(4, Len(8, "\xff"))), "unexpected EOF"},
+      {"histogram packed deltas cut", Series(Len(4, Len(9, "\x80"))), "unexpected EOF"},
+      {"histogram packed counts not 8-byte", Series(Len(4, Len(10, "1234567"))), "unexpected EOF"},
       {"garbage in metadata", Len(3, std::string(1, '\0')), "illegal tag 0"},
   };
   WriteRequestView view;
