@@ -309,6 +309,18 @@ TEST(PromParserTest, LazyLabelsDefersLabelWork) {
   EXPECT_FALSE(p.Next().has_value());
 }
 
+TEST(PromParserTest, LazyLabelsNotPendingAfterOtherEntries) {
+  ParserOptions opts;
+  opts.lazy_labels = true;
+  PromParser p("a{x=\"1\"} 1\n# HELP a h\n", opts);
+  ASSERT_EQ(*p.Next(), Entry::kSeries);
+  ASSERT_EQ(*p.Next(), Entry::kHelp);
+  EXPECT_TRUE(p.LoadLabels().ok());
+  EXPECT_TRUE(p.Labels().empty());
+  EXPECT_EQ(p.Help(), "h");
+  EXPECT_EQ(*p.Next(), Entry::kEof);
+}
+
 TEST(PromParserTest, CanonicalNaN) {
   PromParser p("a NaN\nb nan\n");
   for (int i = 0; i < 2; ++i) {
