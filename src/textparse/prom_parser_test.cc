@@ -39,6 +39,7 @@ TEST_P(PromValidTest, Parses) {
   auto got_lazy = ParseAll(q);
   ASSERT_TRUE(got_lazy.error.ok()) << got_lazy.error.ToString();
   EXPECT_EQ(got_lazy.entries, c.want);
+  EXPECT_EQ(got_lazy.series, got.series);
 }
 
 const ValidCase kValidCases[] = {
