@@ -5,5 +5,6 @@
 namespace vigil::cmd {
 
 int RunVersion(int argc, char** argv);
+int RunFleet(int argc, char** argv);
 
 }  // namespace vigil::cmd
