@@ -41,14 +41,14 @@ class ScrapeCache {
   struct Entry {
     SeriesKey key;
     storage::SeriesRef ref = 0;
-    uint64_t hash = 0;        // hash of lset
-    Labels lset;              // empty when labels are not kept, or dropped
-    uint64_t last_iter = 0;   // last scrape in which the key was seen
-    uint64_t seen_iter = 0;   // last scrape in which this series was appended (canonical)
-    uint32_t canonical = 0;   // entry holding the staleness record for this label set
-    bool dropped = false;     // metric relabeling dropped the line
-    bool live = false;        // slot in use
-    bool keyed = false;       // reachable by key (false after InvalidateKeys)
+    uint64_t hash = 0;       // hash of lset
+    Labels lset;             // empty when labels are not kept, or dropped
+    uint64_t last_iter = 0;  // last scrape in which the key was seen
+    uint64_t seen_iter = 0;  // last scrape in which this series was appended (canonical)
+    uint32_t canonical = 0;  // entry holding the staleness record for this label set
+    bool dropped = false;    // metric relabeling dropped the line
+    bool live = false;       // slot in use
+    bool keyed = false;      // reachable by key (false after InvalidateKeys)
   };
 
   // keep_labels: keep each series' labels (needed when the storage does not honour refs,
