@@ -1,0 +1,28 @@
+// PromQL printer: AST -> canonical query text, as Prometheus' Expr.String() (what
+// /api/v1/format_query returns with prettify off) and Prettify (the indented form).
+//
+// The output parses back to an equal tree. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+
+#include "promql/parser/ast.h"
+
+namespace vigil::promql::parser {
+
+// Canonical one-line form: `sum by (job) (rate(http_requests_total{code="200"}[5m]))`.
+std::string ToString(const Expr& e);
+
+// Prometheus' prettified, multi-line, indented form (Expr.Pretty(0)).
+std::string Prettify(const Expr& e);
+
+// Formats a duration in ms as PromQL writes it: "1h30m", "5m", "1d", "500ms", "0s".
+std::string FormatDuration(int64_t ms);
+
+// A label name as PromQL needs it: bare if it is a valid legacy name, else quoted.
+std::string FormatLabelName(std::string_view name);
+
+// A string literal quoted with Go's strconv.Quote rules.
+std::string QuoteString(std::string_view s);
+
+}  // namespace vigil::promql::parser
