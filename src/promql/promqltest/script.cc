@@ -12,7 +12,9 @@
 namespace vigil::promql::promqltest {
 namespace {
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsLabelStart(char c) { return IsAlpha(c) || c == '_'; }
@@ -314,8 +316,7 @@ Status ParseValueItems(std::string_view s, std::vector<SequenceValue>* out, bool
       if (m == 0) return Status::InvalidArgument(fmt::format("bad increment in {}", item));
       rest = rest.substr(1 + m);
       uint64_t k;
-      if (rest.empty() || rest[0] != 'x' || !ParseCount(rest.substr(1), &k) ||
-          k + 1 > kMaxSlots) {
+      if (rest.empty() || rest[0] != 'x' || !ParseCount(rest.substr(1), &k) || k + 1 > kMaxSlots) {
         return Status::InvalidArgument(fmt::format("expected 'x<count>' in {}", item));
       }
       if (minus) b = -b;
@@ -437,12 +438,12 @@ Result<LoadCommand> ParseLoad(const ParseState& st, size_t* i) {
     if (!desc) return LineError(def_line, desc.error());
     if (pending_st) {
       if (!(pending_st->first == desc->labels)) {
-        return LineError(pending_line, "@st metric does not match the following sample line metric");
+        return LineError(pending_line,
+                         "@st metric does not match the following sample line metric");
       }
       if (pending_st->second != desc->values.size()) {
-        return LineError(pending_line,
-                         fmt::format("@st line has {} values but sample line has {}",
-                                     pending_st->second, desc->values.size()));
+        return LineError(pending_line, fmt::format("@st line has {} values but sample line has {}",
+                                                   pending_st->second, desc->values.size()));
       }
       pending_st.reset();
     }
@@ -479,7 +480,9 @@ Result<ExpectLine> ParseExpectLine(std::string_view def) {
   } else if (kind == "no_info") {
     e.type = ExpectLine::Type::kNoInfo;
   } else {
-    return Status::InvalidArgument(fmt::format("invalid expect statement, must match `expect <type> <match_type>: <string>` format: {}", def));
+    return Status::InvalidArgument(fmt::format(
+        "invalid expect statement, must match `expect <type> <match_type>: <string>` format: {}",
+        def));
   }
   SkipSpace(&s);
   if (s.empty()) return e;
@@ -493,7 +496,8 @@ Result<ExpectLine> ParseExpectLine(std::string_view def) {
     return Status::InvalidArgument(fmt::format("invalid expect statement: {}", def));
   }
   e.text = std::string(Trim(s));
-  if (e.text.empty()) return Status::InvalidArgument(fmt::format("invalid expect statement: {}", def));
+  if (e.text.empty())
+    return Status::InvalidArgument(fmt::format("invalid expect statement: {}", def));
   if (e.type == ExpectLine::Type::kOrdered || e.type == ExpectLine::Type::kNoWarn ||
       e.type == ExpectLine::Type::kNoInfo) {
     return Status::InvalidArgument(fmt::format("invalid expect statement: {}", def));
@@ -526,8 +530,12 @@ Status ValidateExpects(const EvalCommand& cmd) {
     }
   }
   if (fails > 1) return Status::InvalidArgument("only one fail statement allowed");
-  if (warn && no_warn) return Status::InvalidArgument("invalid expect lines, warn and no_warn cannot be used together");
-  if (info && no_info) return Status::InvalidArgument("invalid expect lines, info and no_info cannot be used together");
+  if (warn && no_warn)
+    return Status::InvalidArgument(
+        "invalid expect lines, warn and no_warn cannot be used together");
+  if (info && no_info)
+    return Status::InvalidArgument(
+        "invalid expect lines, info and no_info cannot be used together");
   return Status::OK();
 }
 
@@ -574,7 +582,9 @@ Result<EvalCommand> ParseEval(const ParseState& st, size_t* i) {
     if (at != "at") return LineError(line_no, usage);
     std::string_view t = NextWord(&s);
     auto ts = ParseDurationMs(t);
-    if (!ts) return LineError(line_no, fmt::format("invalid timestamp definition \"{}\": {}", t, ts.error().message()));
+    if (!ts)
+      return LineError(
+          line_no, fmt::format("invalid timestamp definition \"{}\": {}", t, ts.error().message()));
     cmd.start_ms = cmd.end_ms = *ts;
     cmd.step_ms = 0;
   } else if (kind == "range") {
@@ -617,8 +627,10 @@ Result<EvalCommand> ParseEval(const ParseState& st, size_t* i) {
       break;
     }
     if (StartsWith(def, "expect range vector")) {
-      if (cmd.is_range) return LineError(def_line, "expect range vector is only valid for instant queries");
-      Status ps = ParseFromToStep(def.substr(19), &cmd.rv_start_ms, &cmd.rv_end_ms, &cmd.rv_step_ms);
+      if (cmd.is_range)
+        return LineError(def_line, "expect range vector is only valid for instant queries");
+      Status ps =
+          ParseFromToStep(def.substr(19), &cmd.rv_start_ms, &cmd.rv_end_ms, &cmd.rv_step_ms);
       if (!ps.ok()) return LineError(def_line, ps.message());
       if (cmd.rv_step_ms <= 0) return LineError(def_line, "step must be positive");
       cmd.expect_range_vector = true;
@@ -627,11 +639,14 @@ Result<EvalCommand> ParseEval(const ParseState& st, size_t* i) {
     if (StartsWith(def, "expect string")) {
       std::string_view lit = Trim(def.substr(13));
       if (lit.empty()) {
-        return LineError(def_line, "expected string literal not valid - a quoted string literal is required");
+        return LineError(def_line,
+                         "expected string literal not valid - a quoted string literal is required");
       }
       auto str = UnquoteString(lit);
       if (!str) {
-        return LineError(def_line, "expected string literal not valid - check that the string is correctly quoted");
+        return LineError(
+            def_line,
+            "expected string literal not valid - check that the string is correctly quoted");
       }
       cmd.expected_string = std::move(*str);
       continue;
@@ -656,10 +671,11 @@ Result<EvalCommand> ParseEval(const ParseState& st, size_t* i) {
     auto desc = ParseSeriesDescription(def);
     if (!desc) return LineError(def_line, desc.error());
     if (desc->values.size() > 1 && !cmd.is_range && !cmd.expect_range_vector) {
-      return LineError(def_line,
-                       "expecting multiple values in instant evaluation not allowed. consider using "
-                       "'expect range vector' directive to enable a range vector result for an "
-                       "instant query");
+      return LineError(
+          def_line,
+          "expecting multiple values in instant evaluation not allowed. consider using "
+          "'expect range vector' directive to enable a range vector result for an "
+          "instant query");
     }
     for (const auto& v : desc->values) {
       if (v.kind == SequenceValue::Kind::kStale) {
@@ -687,7 +703,8 @@ Result<std::string> UnquoteString(std::string_view s) {
   }
   std::string_view body = s.substr(1, s.size() - 2);
   if (q == '`') {
-    if (body.find('`') != std::string_view::npos) return Status::InvalidArgument("invalid raw string");
+    if (body.find('`') != std::string_view::npos)
+      return Status::InvalidArgument("invalid raw string");
     return std::string(body);
   }
   std::string out;
@@ -703,16 +720,34 @@ Result<std::string> UnquoteString(std::string_view s) {
     if (++i >= body.size()) return Status::InvalidArgument("trailing backslash in string");
     c = body[i];
     switch (c) {
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      case '\\': out.push_back('\\'); break;
+      case 'a':
+        out.push_back('\a');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
       case '\'':
-      case '"': out.push_back(c); break;
+      case '"':
+        out.push_back(c);
+        break;
       case 'x': {
         if (i + 2 >= body.size()) return Status::InvalidArgument("bad \\x escape");
         int h = HexVal(body[i + 1]), l = HexVal(body[i + 2]);
@@ -764,9 +799,12 @@ Result<int64_t> ParseDurationMs(std::string_view s) {
   static constexpr struct {
     std::string_view unit;
     int64_t ms;
-  } kUnits[] = {{"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000},
-                {"d", 24LL * 3600 * 1000},       {"h", 3600LL * 1000},
-                {"m", 60LL * 1000},              {"s", 1000},
+  } kUnits[] = {{"y", 365LL * 24 * 3600 * 1000},
+                {"w", 7LL * 24 * 3600 * 1000},
+                {"d", 24LL * 3600 * 1000},
+                {"h", 3600LL * 1000},
+                {"m", 60LL * 1000},
+                {"s", 1000},
                 {"ms", 1}};
   size_t next_unit = 0;
   int64_t total = 0;
@@ -774,7 +812,8 @@ Result<int64_t> ParseDurationMs(std::string_view s) {
   while (!rest.empty()) {
     size_t n = 0;
     while (n < rest.size() && IsDigit(rest[n])) ++n;
-    if (n == 0 || n > 18) return Status::InvalidArgument(fmt::format("not a valid duration string: \"{}\"", s));
+    if (n == 0 || n > 18)
+      return Status::InvalidArgument(fmt::format("not a valid duration string: \"{}\"", s));
     int64_t v = 0;
     for (size_t k = 0; k < n; ++k) v = v * 10 + (rest[k] - '0');
     rest.remove_prefix(n);
@@ -789,13 +828,15 @@ Result<int64_t> ParseDurationMs(std::string_view s) {
           return Status::InvalidArgument(fmt::format("duration out of range: \"{}\"", s));
         }
         total += v * kUnits[k].ms;
-        if (total < 0) return Status::InvalidArgument(fmt::format("duration out of range: \"{}\"", s));
+        if (total < 0)
+          return Status::InvalidArgument(fmt::format("duration out of range: \"{}\"", s));
         next_unit = k + 1;
         found = true;
         break;
       }
     }
-    if (!found) return Status::InvalidArgument(fmt::format("not a valid duration string: \"{}\"", s));
+    if (!found)
+      return Status::InvalidArgument(fmt::format("not a valid duration string: \"{}\"", s));
   }
   return total;
 }
@@ -843,7 +884,8 @@ bool ParseNumber(std::string_view s, double* out) {
     }
     if (ok && last_underscore && d.back() == '_') ok = false;
     if (ok) {
-      unsigned __int128 limit = neg ? ((unsigned __int128)1 << 63) : (((unsigned __int128)1 << 63) - 1);
+      unsigned __int128 limit =
+          neg ? ((unsigned __int128)1 << 63) : (((unsigned __int128)1 << 63) - 1);
       if (v <= limit) {
         *out = neg ? -double(v) : double(v);
         return true;
