@@ -179,20 +179,11 @@ ExprPtr StringLiteral::Clone() const {
 }
 
 PositionRange DurationExpr::Range() const {
+  // As Prometheus: step()/range() span their text; unary ops start at the operator;
+  // binary ops and max_of/min_of span their operands.
   if (op == Op::kStep || op == Op::kRange) return {start_pos, end_pos};
-  if (op == Op::kMaxOf || op == Op::kMinOf) return {start_pos, end_pos};
-  if (lhs == nullptr) {
-    int32_t end = rhs ? rhs->Range().end : end_pos;
-    if (end_pos > end) end = end_pos;
-    return {start_pos, end};
-  }
-  PositionRange r{lhs->Range().start, rhs ? rhs->Range().end : lhs->Range().end};
-  if (wrapped) {
-    // A parenthesised binary duration expression covers its parentheses.
-    if (start_pos < r.start && start_pos != 0) r.start = start_pos;
-    if (end_pos > r.end) r.end = end_pos;
-  }
-  return r;
+  if (lhs == nullptr) return {start_pos, rhs ? rhs->Range().end : end_pos};
+  return {lhs->Range().start, rhs ? rhs->Range().end : lhs->Range().end};
 }
 
 ExprPtr DurationExpr::Clone() const {

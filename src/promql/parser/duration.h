@@ -16,6 +16,20 @@ namespace vigil::promql::parser {
 // "0" is accepted (0). Error: InvalidArgument ("not a valid duration string: ...").
 Result<int64_t> ParseDuration(std::string_view s);
 
+// As ParseDuration, in nanoseconds (Prometheus' internal unit; overflow past int64 ns is
+// "duration out of range").
+Result<int64_t> ParseDurationNs(std::string_view s);
+
+// Go's time.Duration(ns).Seconds().
+double NsToSeconds(int64_t ns);
+
+// True if `seconds` does not fit an int64 count of nanoseconds, or is NaN.
+bool DurationSecondsOutOfRange(double seconds);
+
+// Seconds (a duration literal's value) to ms as Prometheus does it: rounded to ns, then
+// truncated to ms. Precondition: !DurationSecondsOutOfRange(seconds) (else returns 0).
+int64_t SecondsToMs(double seconds);
+
 // Evaluates a duration expression (a DurationExpr or NumberLiteral tree) to seconds.
 // `step_ms` is the query step (step()), `range_ms` the query's end - start (range()).
 // Error: InvalidArgument "a:b: division by zero" / "modulo by zero" (a:b = byte range).

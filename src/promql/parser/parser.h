@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +47,10 @@ struct ParseOptions {
     return o;
   }
 };
+
+// "line:column" (1-based, column in bytes) of byte offset `pos` in `query`, as Prometheus
+// prints positions in parse errors.
+std::string PositionString(std::string_view query, int32_t pos);
 
 // Parses a PromQL expression. Error: InvalidArgument with a positioned message.
 Result<ExprPtr> ParseExpr(std::string_view input, const ParseOptions& opts = {});

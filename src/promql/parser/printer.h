@@ -4,7 +4,9 @@
 // The output parses back to an equal tree. Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "promql/parser/ast.h"
 
@@ -22,7 +24,11 @@ std::string FormatDuration(int64_t ms);
 // A label name as PromQL needs it: bare if it is a valid legacy name, else quoted.
 std::string FormatLabelName(std::string_view name);
 
-// A string literal quoted with Go's strconv.Quote rules.
-std::string QuoteString(std::string_view s);
+// A number as Prometheus prints a NumberLiteral: Go's strconv.FormatFloat(v, 'f', -1, 64)
+// ("1", "0.5", "1000000", "+Inf", "NaN").
+std::string FormatNumber(double v);
+
+// Go's fmt "%v" of a float64 ("1", "1e+06", "-23.5", "+Inf"), used for fill values.
+std::string FormatFloatV(double v);
 
 }  // namespace vigil::promql::parser
