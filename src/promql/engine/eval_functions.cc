@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
 #include <numbers>
+#include <set>
 
 #include "promql/engine/evaluator.h"
 #include "promql/engine/value.h"
@@ -323,8 +326,11 @@ Result<EvalResult> Evaluator::EvalCall(const parser::Call& c) {
   }
   if (name == "label_replace") return EvalLabelReplace(c);
   if (name == "label_join") return EvalLabelJoin(c);
-  if (name == "histogram_quantile") return EvalHistogramQuantile(c, false);
-  if (name == "histogram_fraction") return EvalHistogramQuantile(c, true);
+  if (name == "histogram_quantile") return EvalHistogramQuantile(c, HistogramFunc::kQuantile);
+  if (name == "histogram_fraction") return EvalHistogramQuantile(c, HistogramFunc::kFraction);
+  if (name == "histogram_quantiles") {
+    return EvalHistogramQuantile(c, HistogramFunc::kQuantiles);
+  }
   if (name == "sort" || name == "sort_desc" || name == "sort_by_label" ||
       name == "sort_by_label_desc") {
     return EvalSort(c);
@@ -786,14 +792,34 @@ Result<EvalResult> Evaluator::EvalSort(const parser::Call& c) {
   return in;
 }
 
-Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, bool fraction) {
-  // histogram_quantile(q, v) / histogram_fraction(lower, upper, v) over classic buckets.
-  std::vector<double> p0, p1;
-  VIGIL_ASSIGN_OR_RETURN(p0, EvalScalarArg(*c.args[0]));
-  if (fraction) {
-    VIGIL_ASSIGN_OR_RETURN(p1, EvalScalarArg(*c.args[1]));
+// Prometheus' labels.FormatOpenMetricsFloat (the quantile label of histogram_quantiles).
+static std::string FormatOpenMetricsFloat(double f) {
+  if (f == 1) return "1.0";
+  if (f == 0) return "0.0";
+  if (f == -1) return "-1.0";
+  if (std::isnan(f)) return "NaN";
+  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
+  std::string s = FormatFloatG(f);
+  if (s.find_first_of("e.") == std::string::npos) s += ".0";
+  return s;
+}
+
+Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, HistogramFunc mode) {
+  // histogram_quantile(q, v), histogram_fraction(lower, upper, v) and
+  // histogram_quantiles(v, "label", q...) over classic buckets.
+  const bool fraction = mode == HistogramFunc::kFraction;
+  const bool multi = mode == HistogramFunc::kQuantiles;
+  std::vector<std::vector<double>> ps;  // scalar parameters
+  std::vector<const parser::Expr*> pexprs;
+  size_t vidx = fraction ? 2 : (multi ? 0 : 1);
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    if (i == vidx || (multi && i == 1)) continue;
+    VIGIL_ASSIGN_OR_RETURN(auto p, EvalScalarArg(*c.args[i]));
+    ps.push_back(std::move(p));
+    pexprs.push_back(c.args[i].get());
   }
-  const parser::Expr& varg = *c.args[fraction ? 2 : 1];
+  const std::string quantile_label = multi ? StringArg(*c.args[1]) : std::string();
+  const parser::Expr& varg = *c.args[vidx];
   VIGIL_ASSIGN_OR_RETURN(EvalResult in, Eval(varg));
   const VectorBlock& b = in.vec;
 
@@ -807,16 +833,18 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, bool 
   std::vector<size_t> bad_rows;
   for (size_t i = 0; i < b.rows(); ++i) {
     const Labels& l = b.series[i].labels;
-    std::string_view le = l.Get("le");
+    std::string les(l.Get("le"));
     double ub = 0;
-    std::string les(le);
     char* end = nullptr;
     bool ok = !les.empty();
     if (ok) {
       ub = std::strtod(les.c_str(), &end);
       ok = end == les.c_str() + les.size();
-      // Go's ParseFloat also accepts these spellings; strtod accepts a few more (hex, "infinity").
-      if (ok && (les.find_first_of("xX") != std::string::npos)) ok = false;
+      // strtod accepts hexadecimal without a binary exponent; Go's ParseFloat does not.
+      if (ok && les.find_first_of("xX") != std::string::npos &&
+          les.find_first_of("pP") == std::string::npos) {
+        ok = false;
+      }
     }
     if (!ok) {
       bad_rows.push_back(i);
@@ -837,11 +865,23 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, bool 
   EvalResult r;
   r.type = ValueType::kVector;
   r.vec.steps = steps_;
-  std::vector<size_t> rows(groups.size());
-  for (size_t g = 0; g < groups.size(); ++g) {
-    SeriesMeta m = groups[g].meta;
-    DropName(&m);
-    rows[g] = r.vec.AddRow(std::move(m));
+  // Output rows: one per group (per group and quantile for histogram_quantiles).
+  const size_t nq = multi ? ps.size() : 1;
+  std::vector<size_t> rows(groups.size() * nq);
+  std::unordered_map<std::string, size_t> row_by_labels;
+  for (size_t qi = 0; qi < nq; ++qi) {
+    for (size_t g = 0; g < groups.size(); ++g) {
+      SeriesMeta m = groups[g].meta;
+      if (multi) {
+        LabelsBuilder lb(m.labels);
+        lb.Set(quantile_label, FormatOpenMetricsFloat(ps[qi].empty() ? 0 : ps[qi][0]));
+        m.labels = lb.Build();
+      }
+      DropName(&m);
+      auto [it, inserted] = row_by_labels.emplace(m.labels.data(), r.vec.rows());
+      if (inserted) r.vec.AddRow(std::move(m));
+      rows[qi * groups.size() + g] = it->second;
+    }
   }
   std::vector<Bucket> buckets;
   for (size_t k = 0; k < steps_; ++k) {
@@ -852,31 +892,40 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, bool 
       qs_->annos.Add(BadBucketLabelWarning(metric, b.series[i].labels.Get("le"), varg.Range()));
     }
     if (!fraction) {
-      double q = p0[k];
-      if (std::isnan(q) || q < 0 || q > 1)
-        qs_->annos.Add(InvalidQuantileWarning(q, c.args[0]->Range()));
-    }
-    for (size_t g = 0; g < groups.size(); ++g) {
-      buckets.clear();
-      for (const auto& [row, ub] : groups[g].members) {
-        double v = b.row(row)[k];
-        if (!IsAbsent(v)) buckets.push_back(Bucket{ub, v});
-      }
-      if (buckets.empty()) continue;
-      double out;
-      if (fraction) {
-        out = BucketFraction(p0[k], p1[k], &buckets);
-      } else {
-        BucketQuantileResult q = BucketQuantile(p0[k], &buckets);
-        out = q.value;
-        if (q.forced_monotonic) {
-          std::string_view metric =
-              opts_->enable_delayed_name_removal ? groups[g].meta.labels.MetricName() : "";
-          qs_->annos.Add(HistogramQuantileForcedMonotonicityInfo(
-              metric, varg.Range(), StepTime(k), q.min_bucket, q.max_bucket, q.max_diff));
+      for (size_t qi = 0; qi < ps.size(); ++qi) {
+        double q = ps[qi][k];
+        if (std::isnan(q) || q < 0 || q > 1) {
+          qs_->annos.Add(InvalidQuantileWarning(q, pexprs[qi]->Range()));
         }
       }
-      r.vec.row(rows[g])[k] = out;
+    }
+    for (size_t qi = 0; qi < nq; ++qi) {
+      for (size_t g = 0; g < groups.size(); ++g) {
+        buckets.clear();
+        for (const auto& [row, ub] : groups[g].members) {
+          double v = b.row(row)[k];
+          if (!IsAbsent(v)) buckets.push_back(Bucket{ub, v});
+        }
+        if (buckets.empty()) continue;
+        double out;
+        if (fraction) {
+          out = BucketFraction(ps[0][k], ps[1][k], &buckets);
+        } else {
+          BucketQuantileResult q = BucketQuantile(ps[qi][k], &buckets);
+          out = q.value;
+          if (q.forced_monotonic) {
+            std::string_view metric =
+                opts_->enable_delayed_name_removal ? groups[g].meta.labels.MetricName() : "";
+            qs_->annos.Add(HistogramQuantileForcedMonotonicityInfo(
+                metric, varg.Range(), StepTime(k), q.min_bucket, q.max_bucket, q.max_diff));
+          }
+        }
+        double& dst = r.vec.row(rows[qi * groups.size() + g])[k];
+        if (!IsAbsent(dst)) {
+          return Status::Execution("vector cannot contain metrics with the same labelset");
+        }
+        dst = out;
+      }
     }
   }
   CompactRows(&r.vec);
@@ -886,8 +935,203 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, bool 
 }
 
 Result<EvalResult> Evaluator::EvalInfo(const parser::Call& c) {
-  (void)c;
-  return Status::Execution("info() is not supported yet");
+  // info(v [, {data label matchers}]): adds the data labels of info series (target_info by
+  // default) that share v's identifying labels (instance, job).
+  static const std::vector<std::string> kIdentifying = {"instance", "job"};
+  VIGIL_ASSIGN_OR_RETURN(EvalResult base, Eval(*c.args[0]));
+  const VectorBlock& b = base.vec;
+
+  std::map<std::string, std::vector<Matcher>> data_matchers;
+  std::vector<Matcher> name_matchers;
+  if (c.args.size() > 1) {
+    const parser::Expr& sel = Unwrap(*c.args[1]);
+    if (sel.kind() != NodeKind::kVectorSelector) {
+      return Status::Execution("info(): the second argument must be a label selector");
+    }
+    for (const auto& m : sel.As<parser::VectorSelector>().matchers) {
+      data_matchers[m.name()].push_back(m);
+      if (m.name() == kMetricName) name_matchers.push_back(m);
+    }
+  } else {
+    name_matchers.push_back(*Matcher::Make(MatchType::kEqual, kMetricName, "target_info"));
+  }
+  auto effective = [](const std::vector<Matcher>& ms) {
+    for (const auto& m : ms) {
+      if (m.type() == MatchType::kEqual || m.type() == MatchType::kRegexMatch) return ms;
+    }
+    std::vector<Matcher> out;
+    if (!ms.empty()) {
+      out.push_back(*Matcher::Make(MatchType::kRegexMatch, kMetricName, ".+_info"));
+      out.insert(out.end(), ms.begin(), ms.end());
+      return out;
+    }
+    out.push_back(*Matcher::Make(MatchType::kEqual, kMetricName, "target_info"));
+    return out;
+  };
+  const std::vector<Matcher> eff_names = effective(name_matchers);
+  std::vector<uint8_t> ignore(b.rows(), 0);
+  for (size_t i = 0; i < b.rows(); ++i) {
+    std::string_view name = b.series[i].labels.MetricName();
+    bool all = true;
+    for (const auto& m : eff_names) all = all && m.Matches(name);
+    ignore[i] = all;
+  }
+
+  // The @ and offset of the first selector of the first argument apply to the info series.
+  std::optional<int64_t> at;
+  int64_t offset = 0;
+  {
+    bool found = false;
+    std::function<void(const parser::Expr&, int64_t, std::optional<int64_t>)> walk =
+        [&](const parser::Expr& e, int64_t sq_off, std::optional<int64_t> sq_at) {
+          if (found) return;
+          if (e.kind() == NodeKind::kVectorSelector) {
+            const auto& vs = e.As<parser::VectorSelector>();
+            found = true;
+            at = vs.timestamp_ms;
+            offset = vs.original_offset_ms;
+            if (!at) {
+              at = sq_at;
+              offset += sq_off;
+            }
+            return;
+          }
+          if (e.kind() == NodeKind::kSubquery) {
+            const auto& sq = e.As<parser::SubqueryExpr>();
+            // Prometheus walks the path innermost first, adding offsets until an @ is found.
+            walk(*sq.expr, sq_at ? sq_off : sq_off + sq.original_offset_ms,
+                 sq_at ? sq_at : sq.timestamp_ms);
+            return;
+          }
+          for (const parser::Expr* ch : parser::Children(e)) walk(*ch, sq_off, sq_at);
+        };
+    walk(*c.args[0], 0, std::nullopt);
+  }
+
+  // Identifying label values of the base series.
+  std::map<std::string, std::set<std::string>> id_values;
+  for (size_t i = 0; i < b.rows(); ++i) {
+    if (ignore[i]) continue;
+    for (const auto& l : kIdentifying) {
+      std::string_view v = b.series[i].labels.Get(l);
+      if (!v.empty()) id_values[l].insert(std::string(v));
+    }
+  }
+  std::vector<Matcher> data_only;  // data matchers without __name__
+  std::map<std::string, std::vector<Matcher>> data_no_name;
+  for (const auto& [n, ms] : data_matchers) {
+    if (n == kMetricName) continue;
+    data_no_name[n] = ms;
+    data_only.insert(data_only.end(), ms.begin(), ms.end());
+  }
+  EvalResult info;
+  info.type = ValueType::kVector;
+  info.vec.steps = steps_;
+  if (!id_values.empty()) {
+    parser::VectorSelector vs;
+    for (const auto& [n, vals] : id_values) {
+      std::string re;
+      for (const auto& v : vals) {
+        if (!re.empty()) re += '|';
+        re += RE2::QuoteMeta(v);
+      }
+      VIGIL_ASSIGN_OR_RETURN(Matcher m, Matcher::Make(MatchType::kRegexMatch, n, re));
+      vs.matchers.push_back(std::move(m));
+    }
+    vs.matchers.insert(vs.matchers.end(), data_only.begin(), data_only.end());
+    std::vector<Matcher> nm;
+    for (const auto& m : data_matchers[std::string(kMetricName)]) nm.push_back(m);
+    for (auto& m : effective(nm)) vs.matchers.push_back(std::move(m));
+    vs.timestamp_ms = at;
+    vs.original_offset_ms = offset;
+    VIGIL_ASSIGN_OR_RETURN(info, EvalVectorSelector(vs, /*want_timestamps=*/true));
+  }
+  const VectorBlock& ib = info.vec;
+
+  // Signatures: info metric name + identifying labels.
+  auto sig = [&](std::string_view name, const Labels& l) {
+    std::string key(name);
+    for (const auto& id : kIdentifying) {
+      key += '\xff';
+      key += l.Get(id);
+    }
+    return key;
+  };
+  std::vector<std::string> info_names;
+  std::vector<std::string> info_sig(ib.rows());
+  for (size_t i = 0; i < ib.rows(); ++i) {
+    std::string_view n = ib.series[i].labels.MetricName();
+    if (std::find(info_names.begin(), info_names.end(), n) == info_names.end()) {
+      info_names.emplace_back(n);
+    }
+    info_sig[i] = sig(n, ib.series[i].labels);
+  }
+  std::sort(info_names.begin(), info_names.end());
+  bool all_match_empty = true;
+  for (const auto& [n, ms] : data_no_name) {
+    for (const auto& m : ms) all_match_empty = all_match_empty && m.Matches("");
+  }
+
+  EvalResult r;
+  r.type = ValueType::kVector;
+  r.vec.steps = steps_;
+  std::unordered_map<std::string, size_t> rows;
+  std::unordered_map<std::string, size_t> by_sig;
+  for (size_t k = 0; k < steps_; ++k) {
+    by_sig.clear();
+    for (size_t i = 0; i < ib.rows(); ++i) {
+      double t = ib.row(i)[k];
+      if (IsAbsent(t)) continue;
+      auto [it, inserted] = by_sig.emplace(info_sig[i], i);
+      if (inserted) continue;
+      double et = ib.row(it->second)[k];
+      if (et < t) {
+        it->second = i;
+      } else if (et == t) {
+        return Status::Execution(
+            fmt::format("found duplicate series for info metric: existing {} @ {}, new {} @ {}",
+                        ib.series[it->second].labels.ToString(), int64_t(et * 1000),
+                        ib.series[i].labels.ToString(), int64_t(t * 1000)));
+      }
+    }
+    for (size_t i = 0; i < b.rows(); ++i) {
+      double v = b.row(i)[k];
+      if (IsAbsent(v)) continue;
+      SeriesMeta meta = b.series[i];
+      if (!ignore[i]) {
+        LabelsBuilder add;
+        bool seen_any = false;
+        for (const auto& name : info_names) {
+          auto it = by_sig.find(sig(name, b.series[i].labels));
+          if (it == by_sig.end()) continue;
+          for (const auto& lv : ib.series[it->second].labels) {
+            if (lv.name == kMetricName) continue;
+            if (!data_no_name.empty() && !data_no_name.count(std::string(lv.name))) continue;
+            std::string_view cur = add.Get(lv.name);
+            if (!cur.empty() && cur != lv.value) {
+              return Status::Execution(fmt::format("conflicting label: {}", lv.name));
+            }
+            if (b.series[i].labels.Has(lv.name)) continue;
+            add.Set(lv.name, lv.value);
+          }
+          seen_any = true;
+        }
+        if (!seen_any && !all_match_empty) continue;
+        LabelsBuilder lb(meta.labels);
+        add.Range([&](std::string_view n, std::string_view val) { lb.Set(n, val); });
+        meta.labels = lb.Build();
+      }
+      auto [it, inserted] = rows.emplace(meta.labels.data(), r.vec.rows());
+      if (inserted) r.vec.AddRow(std::move(meta));
+      double& dst = r.vec.row(it->second)[k];
+      if (!IsAbsent(dst)) {
+        return Status::Execution("vector cannot contain metrics with the same labelset");
+      }
+      dst = v;
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(Account(&r));
+  return r;
 }
 
 }  // namespace vigil::promql

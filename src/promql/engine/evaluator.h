@@ -147,7 +147,8 @@ class Evaluator {
   Result<EvalResult> EvalInstantFunction(const parser::Call& c);
   Result<EvalResult> EvalLabelReplace(const parser::Call& c);
   Result<EvalResult> EvalLabelJoin(const parser::Call& c);
-  Result<EvalResult> EvalHistogramQuantile(const parser::Call& c, bool fraction);
+  enum class HistogramFunc { kQuantile, kFraction, kQuantiles };
+  Result<EvalResult> EvalHistogramQuantile(const parser::Call& c, HistogramFunc mode);
   Result<EvalResult> EvalSort(const parser::Call& c);
   Result<EvalResult> EvalInfo(const parser::Call& c);
 

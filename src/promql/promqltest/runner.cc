@@ -531,8 +531,8 @@ Status Load(const LoadCommand& cmd, storage::MemoryStorage* st, Segment* seg) {
     seg->histograms = true;
     for (const auto& s : cmd.series) {
       std::string_view name = s.labels.MetricName();
-      seg->histogram_names.insert(std::string(name));
-      seg->histogram_names.insert(StripHistogramSuffix(name));
+      std::string base = StripHistogramSuffix(name);
+      if (base != name) seg->histogram_names.insert(base);
     }
   }
   if (cmd.has_start_timestamps) {
