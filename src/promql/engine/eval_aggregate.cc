@@ -101,33 +101,221 @@ uint64_t PrometheusLabelsHash(const Labels& l) {
 
 }  // namespace
 
+namespace {
+
+// Accumulates input rows into (group, step) arrays for sum, avg, count, group, min, max,
+// stddev and stdvar. Rows arrive one at a time (streamed or from a materialised block) in
+// series order, which is also the order Prometheus adds samples in, so Kahan sums match.
+class RowAggregator {
+ public:
+  RowAggregator(AggregateOp op, std::vector<std::string> grouping, bool without, size_t steps)
+      : op_(op), grouping_(std::move(grouping)), without_(without), S_(steps) {}
+
+  void Add(const SeriesMeta& meta, const double* row) {
+    uint32_t g = GroupOf(meta);
+    const size_t base = size_t(g) * S_;
+    double* o = out_.data() + base;
+    switch (op_) {
+      case AggregateOp::kSum: {
+        double* c = comp_.data() + base;
+        for (size_t k = 0; k < S_; ++k) {
+          double v = row[k];
+          if (IsAbsent(v)) continue;
+          if (IsAbsent(o[k])) {
+            o[k] = v;
+          } else {
+            KahanInc(v, &o[k], &c[k]);
+          }
+        }
+        break;
+      }
+      case AggregateOp::kAvg: {
+        for (size_t k = 0; k < S_; ++k) {
+          double v = row[k];
+          if (IsAbsent(v)) continue;
+          size_t j = base + k;
+          if (IsAbsent(out_[j])) {
+            out_[j] = v;
+            mean_[j] = v;
+            count_[j] = 1;
+            continue;
+          }
+          count_[j] += 1;
+          if (!incremental_[j]) {
+            double ns = out_[j], nc = comp_[j];
+            KahanInc(v, &ns, &nc);
+            if (!std::isinf(ns)) {
+              out_[j] = ns;
+              comp_[j] = nc;
+              continue;
+            }
+            incremental_[j] = 1;
+            mean_[j] = out_[j] / (count_[j] - 1);
+            comp_[j] /= count_[j] - 1;
+          }
+          double q = (count_[j] - 1) / count_[j];
+          double m = q * mean_[j], mc = q * comp_[j];
+          KahanInc(v / count_[j], &m, &mc);
+          mean_[j] = m;
+          comp_[j] = mc;
+        }
+        break;
+      }
+      case AggregateOp::kCount:
+      case AggregateOp::kGroup: {
+        const bool group = op_ == AggregateOp::kGroup;
+        for (size_t k = 0; k < S_; ++k) {
+          if (IsAbsent(row[k])) continue;
+          if (IsAbsent(o[k])) {
+            o[k] = 1;
+          } else if (!group) {
+            o[k] += 1;
+          }
+        }
+        break;
+      }
+      case AggregateOp::kMin:
+      case AggregateOp::kMax: {
+        const bool is_max = op_ == AggregateOp::kMax;
+        for (size_t k = 0; k < S_; ++k) {
+          double v = row[k];
+          if (IsAbsent(v)) continue;
+          if (IsAbsent(o[k]) ||
+              (is_max ? (o[k] < v || std::isnan(o[k])) : (o[k] > v || std::isnan(o[k])))) {
+            o[k] = v;
+          }
+        }
+        break;
+      }
+      case AggregateOp::kStddev:
+      case AggregateOp::kStdvar: {
+        for (size_t k = 0; k < S_; ++k) {
+          double v = row[k];
+          if (IsAbsent(v)) continue;
+          size_t j = base + k;
+          if (IsAbsent(out_[j])) {
+            out_[j] = (std::isnan(v) || std::isinf(v)) ? std::nan("") : 0.0;
+            mean_[j] = v;
+            count_[j] = 1;
+            continue;
+          }
+          count_[j] += 1;
+          double delta = v - mean_[j];
+          mean_[j] += delta / count_[j];
+          out_[j] += delta * (v - mean_[j]);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  VectorBlock Finish() {
+    const size_t n = groups_.size() * S_;
+    for (size_t j = 0; j < n; ++j) {
+      if (IsAbsent(out_[j])) continue;
+      switch (op_) {
+        case AggregateOp::kSum:
+          out_[j] += comp_[j];
+          break;
+        case AggregateOp::kAvg:
+          out_[j] = incremental_[j] ? mean_[j] + comp_[j]
+                                    : out_[j] / count_[j] + comp_[j] / count_[j];
+          break;
+        case AggregateOp::kStddev:
+          out_[j] = std::sqrt(out_[j] / count_[j]);
+          break;
+        case AggregateOp::kStdvar:
+          out_[j] = out_[j] / count_[j];
+          break;
+        default:
+          break;
+      }
+    }
+    VectorBlock b;
+    b.steps = S_;
+    b.series = std::move(groups_);
+    b.values = std::move(out_);
+    return b;
+  }
+
+ private:
+  uint32_t GroupOf(const SeriesMeta& meta) {
+    key_ = GroupKey(meta.labels, grouping_, without_);
+    auto it = index_.find(key_);
+    uint32_t g;
+    if (it != index_.end()) {
+      g = it->second;
+    } else {
+      g = uint32_t(groups_.size());
+      index_.emplace(key_, g);
+      groups_.push_back(SeriesMeta{GroupLabels(meta.labels, grouping_, without_), false});
+      const size_t n = groups_.size() * S_;
+      out_.resize(n, AbsentValue());
+      if (op_ == AggregateOp::kSum || op_ == AggregateOp::kAvg) comp_.resize(n, 0.0);
+      if (op_ == AggregateOp::kAvg || op_ == AggregateOp::kStddev ||
+          op_ == AggregateOp::kStdvar) {
+        count_.resize(n, 0.0);
+        mean_.resize(n, 0.0);
+      }
+      if (op_ == AggregateOp::kAvg) incremental_.resize(n, 0);
+    }
+    if (meta.drop_name) groups_[g].drop_name = true;
+    return g;
+  }
+
+  AggregateOp op_;
+  std::vector<std::string> grouping_;
+  bool without_;
+  size_t S_;
+  std::string key_;
+  std::unordered_map<std::string, uint32_t> index_;
+  std::vector<SeriesMeta> groups_;
+  std::vector<double> out_, comp_, count_, mean_;
+  std::vector<uint8_t> incremental_;
+};
+
+}  // namespace
+
 Result<EvalResult> Evaluator::EvalAggregate(const parser::AggregateExpr& e) {
   if (e.op == AggregateOp::kCountValues) return EvalCountValues(e);
   std::vector<double> params;
   if (e.param) {
     VIGIL_ASSIGN_OR_RETURN(params, EvalScalarArg(*e.param));
   }
+  const std::vector<std::string> grouping = Sorted(e.grouping);
+  EvalResult r;
+  r.type = ValueType::kVector;
+  if (e.op != AggregateOp::kTopk && e.op != AggregateOp::kBottomk &&
+      e.op != AggregateOp::kLimitk && e.op != AggregateOp::kLimitRatio &&
+      e.op != AggregateOp::kQuantile) {
+    // Streamed: input rows are folded into the group arrays as they are produced.
+    RowAggregator agg(e.op, grouping, e.without, steps_);
+    VIGIL_RETURN_IF_ERROR(EvalRows(*e.expr, [&](SeriesMeta&& meta, const double* row) {
+      agg.Add(meta, row);
+      return Status::OK();
+    }));
+    r.vec = agg.Finish();
+    CompactRows(&r.vec);
+    VIGIL_RETURN_IF_ERROR(Account(&r));
+    return r;
+  }
   VIGIL_ASSIGN_OR_RETURN(EvalResult in, Eval(*e.expr));
   if (in.type != ValueType::kVector) return Status::Internal("aggregation over a non-vector");
-  if (e.op == AggregateOp::kTopk || e.op == AggregateOp::kBottomk || e.op == AggregateOp::kLimitk ||
-      e.op == AggregateOp::kLimitRatio) {
-    return EvalTopK(e, params, std::move(in.vec));
-  }
+  if (e.op != AggregateOp::kQuantile) return EvalTopK(e, params, std::move(in.vec));
   const VectorBlock& b = in.vec;
-  const std::vector<std::string> grouping = Sorted(e.grouping);
 
-  if (e.op == AggregateOp::kQuantile) {
-    bool any_nan = false;
-    double mx = -std::numeric_limits<double>::max(), mn = std::numeric_limits<double>::max();
-    for (double q : params) {
-      any_nan |= std::isnan(q);
-      mx = std::isnan(q) || std::isnan(mx) ? std::nan("") : std::max(mx, q);
-      mn = std::isnan(q) || std::isnan(mn) ? std::nan("") : std::min(mn, q);
-    }
-    if (any_nan) qs_->annos.Add(InvalidQuantileWarning(std::nan(""), e.param->Range()));
-    if (mx > 1) qs_->annos.Add(InvalidQuantileWarning(mx, e.param->Range()));
-    if (mn < 0) qs_->annos.Add(InvalidQuantileWarning(mn, e.param->Range()));
+  bool any_nan = false;
+  double mx = -std::numeric_limits<double>::max(), mn = std::numeric_limits<double>::max();
+  for (double q : params) {
+    any_nan |= std::isnan(q);
+    mx = std::isnan(q) || std::isnan(mx) ? std::nan("") : std::max(mx, q);
+    mn = std::isnan(q) || std::isnan(mn) ? std::nan("") : std::min(mn, q);
   }
+  if (any_nan) qs_->annos.Add(InvalidQuantileWarning(std::nan(""), e.param->Range()));
+  if (mx > 1) qs_->annos.Add(InvalidQuantileWarning(mx, e.param->Range()));
+  if (mn < 0) qs_->annos.Add(InvalidQuantileWarning(mn, e.param->Range()));
 
   // Dense group ids, computed once.
   std::vector<uint32_t> gid(b.rows());
@@ -146,157 +334,20 @@ Result<EvalResult> Evaluator::EvalAggregate(const parser::AggregateExpr& e) {
   }
   const size_t G = groups.size();
   const size_t S = steps_;
-  EvalResult r;
-  r.type = ValueType::kVector;
   r.vec.steps = S;
   r.vec.series = std::move(groups);
   r.vec.values.assign(G * S, AbsentValue());
   double* out = r.vec.values.data();
-
-  switch (e.op) {
-    case AggregateOp::kSum: {
-      std::vector<double> comp(G * S, 0.0);
-      for (size_t i = 0; i < b.rows(); ++i) {
-        const double* row = b.row(i);
-        double* o = out + size_t(gid[i]) * S;
-        double* c = comp.data() + size_t(gid[i]) * S;
-        for (size_t k = 0; k < S; ++k) {
-          double v = row[k];
-          if (IsAbsent(v)) continue;
-          if (IsAbsent(o[k])) {
-            o[k] = v;
-          } else {
-            KahanInc(v, &o[k], &c[k]);
-          }
-        }
-      }
-      for (size_t j = 0; j < G * S; ++j) {
-        if (!IsAbsent(out[j])) out[j] += comp[j];
-      }
-      break;
+  std::vector<std::vector<double>> vals(G);
+  for (size_t k = 0; k < S; ++k) {
+    for (auto& v : vals) v.clear();
+    for (size_t i = 0; i < b.rows(); ++i) {
+      double v = b.row(i)[k];
+      if (!IsAbsent(v)) vals[gid[i]].push_back(v);
     }
-    case AggregateOp::kAvg: {
-      std::vector<double> comp(G * S, 0.0), count(G * S, 0.0), mean(G * S, 0.0);
-      std::vector<uint8_t> incremental(G * S, 0);
-      for (size_t i = 0; i < b.rows(); ++i) {
-        const double* row = b.row(i);
-        size_t base = size_t(gid[i]) * S;
-        for (size_t k = 0; k < S; ++k) {
-          double v = row[k];
-          if (IsAbsent(v)) continue;
-          size_t j = base + k;
-          if (IsAbsent(out[j])) {
-            out[j] = v;
-            mean[j] = v;
-            count[j] = 1;
-            continue;
-          }
-          count[j] += 1;
-          if (!incremental[j]) {
-            double ns = out[j], nc = comp[j];
-            KahanInc(v, &ns, &nc);
-            if (!std::isinf(ns)) {
-              out[j] = ns;
-              comp[j] = nc;
-              continue;
-            }
-            incremental[j] = 1;
-            mean[j] = out[j] / (count[j] - 1);
-            comp[j] /= count[j] - 1;
-          }
-          double q = (count[j] - 1) / count[j];
-          double m = q * mean[j], mc = q * comp[j];
-          KahanInc(v / count[j], &m, &mc);
-          mean[j] = m;
-          comp[j] = mc;
-        }
-      }
-      for (size_t j = 0; j < G * S; ++j) {
-        if (IsAbsent(out[j])) continue;
-        out[j] = incremental[j] ? mean[j] + comp[j] : out[j] / count[j] + comp[j] / count[j];
-      }
-      break;
+    for (size_t g = 0; g < G; ++g) {
+      if (!vals[g].empty()) out[g * S + k] = Quantile(params[k], &vals[g]);
     }
-    case AggregateOp::kCount:
-    case AggregateOp::kGroup: {
-      bool group = e.op == AggregateOp::kGroup;
-      for (size_t i = 0; i < b.rows(); ++i) {
-        const double* row = b.row(i);
-        double* o = out + size_t(gid[i]) * S;
-        for (size_t k = 0; k < S; ++k) {
-          if (IsAbsent(row[k])) continue;
-          if (IsAbsent(o[k])) {
-            o[k] = 1;
-          } else if (!group) {
-            o[k] += 1;
-          }
-        }
-      }
-      break;
-    }
-    case AggregateOp::kMin:
-    case AggregateOp::kMax: {
-      bool is_max = e.op == AggregateOp::kMax;
-      for (size_t i = 0; i < b.rows(); ++i) {
-        const double* row = b.row(i);
-        double* o = out + size_t(gid[i]) * S;
-        for (size_t k = 0; k < S; ++k) {
-          double v = row[k];
-          if (IsAbsent(v)) continue;
-          if (IsAbsent(o[k])) {
-            o[k] = v;
-          } else if (is_max ? (o[k] < v || std::isnan(o[k])) : (o[k] > v || std::isnan(o[k]))) {
-            o[k] = v;
-          }
-        }
-      }
-      break;
-    }
-    case AggregateOp::kStddev:
-    case AggregateOp::kStdvar: {
-      std::vector<double> count(G * S, 0.0), mean(G * S, 0.0);
-      for (size_t i = 0; i < b.rows(); ++i) {
-        const double* row = b.row(i);
-        size_t base = size_t(gid[i]) * S;
-        for (size_t k = 0; k < S; ++k) {
-          double v = row[k];
-          if (IsAbsent(v)) continue;
-          size_t j = base + k;
-          if (IsAbsent(out[j])) {
-            out[j] = (std::isnan(v) || std::isinf(v)) ? std::nan("") : 0.0;
-            mean[j] = v;
-            count[j] = 1;
-            continue;
-          }
-          count[j] += 1;
-          double delta = v - mean[j];
-          mean[j] += delta / count[j];
-          out[j] += delta * (v - mean[j]);
-        }
-      }
-      bool dev = e.op == AggregateOp::kStddev;
-      for (size_t j = 0; j < G * S; ++j) {
-        if (IsAbsent(out[j])) continue;
-        out[j] = dev ? std::sqrt(out[j] / count[j]) : out[j] / count[j];
-      }
-      break;
-    }
-    case AggregateOp::kQuantile: {
-      std::vector<std::vector<double>> vals(G);
-      for (size_t k = 0; k < S; ++k) {
-        for (auto& v : vals) v.clear();
-        for (size_t i = 0; i < b.rows(); ++i) {
-          double v = b.row(i)[k];
-          if (!IsAbsent(v)) vals[gid[i]].push_back(v);
-        }
-        for (size_t g = 0; g < G; ++g) {
-          if (!vals[g].empty()) out[g * S + k] = Quantile(params[k], &vals[g]);
-        }
-      }
-      break;
-    }
-    default:
-      return Status::Internal("unhandled aggregation");
   }
   CompactRows(&r.vec);
   VIGIL_RETURN_IF_ERROR(Account(&r));

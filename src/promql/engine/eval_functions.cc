@@ -10,6 +10,7 @@
 #include <map>
 #include <numbers>
 #include <set>
+#include <unordered_set>
 
 #include "promql/engine/evaluator.h"
 #include "promql/engine/value.h"
@@ -321,7 +322,7 @@ Result<EvalResult> Evaluator::EvalCall(const parser::Call& c) {
   for (size_t i = 0; i < c.args.size(); ++i) {
     NodeKind k = c.args[i]->kind();
     if (k == NodeKind::kMatrixSelector || k == NodeKind::kSubquery) {
-      return EvalRangeFunction(c, i);
+      return EvalRangeFunction(c, i, nullptr);
     }
   }
   if (name == "label_replace") return EvalLabelReplace(c);
@@ -346,7 +347,8 @@ Result<EvalResult> Evaluator::EvalCall(const parser::Call& c) {
   return EvalInstantFunction(c);
 }
 
-Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t matrix_arg) {
+Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t matrix_arg,
+                                                const RowSink* sink) {
   std::string_view name = c.func->name;
   RangeFunc f;
   if (!LookupRangeFunc(name, &f)) {
@@ -404,18 +406,37 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
   std::vector<uint8_t> seen(absent ? steps_ : 0, 0);
   std::vector<double> scratch;
   double p[2] = {0, 0};
-  Status step_err;
+  const bool fast_rate = !anchored && !smoothed &&
+                         (f == RangeFunc::kRate || f == RangeFunc::kIncrease ||
+                          f == RangeFunc::kDelta);
+  std::vector<uint32_t> reset_scratch;
+  // Streaming to a sink: rows are built in row_buf one at a time.
+  std::vector<double> row_buf(sink != nullptr ? steps_ : 0);
+  std::unordered_set<std::string> sink_labels;
+  const bool sink_dedup = sink != nullptr && !opts_->enable_delayed_name_removal && drop;
   VIGIL_RETURN_IF_ERROR(ForEachRangeSeries(
       arg, extra_before, extra_after,
       [&](const SeriesMeta& meta, const std::vector<int64_t>& ts,
           const std::vector<double>& vs) -> Status {
         VIGIL_RETURN_IF_ERROR(qs_->Acquire(int64_t(ts.size())));
         qs_->Release(int64_t(ts.size()));
-        size_t row_idx = absent ? 0 : r.vec.AddRow(meta);
-        double* row = absent ? nullptr : r.vec.row(row_idx);
+        size_t row_idx = 0;
+        double* row = nullptr;
+        if (sink != nullptr) {
+          std::fill(row_buf.begin(), row_buf.end(), AbsentValue());
+          row = row_buf.data();
+        } else if (!absent) {
+          row_idx = r.vec.AddRow(meta);
+          row = r.vec.row(row_idx);
+        }
         size_t lo = 0, hi = 0, n = ts.size();
         size_t present = 0;
-        for (size_t k = 0; k < steps_; ++k) {
+        if (fast_rate) {
+          present = ExtrapolatedRateSeries(ts.data(), vs.data(), n, refs.data(), steps_, range_ms,
+                                           f != RangeFunc::kDelta, f == RangeFunc::kRate,
+                                           &reset_scratch, row);
+        }
+        for (size_t k = 0; !fast_rate && k < steps_; ++k) {
           int64_t ref = refs[k];
           int64_t upper = ref + extra_after;
           int64_t lower = ref - range_ms - extra_before;
@@ -458,8 +479,10 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
         }
         if (absent) return Status::OK();
         if (present == 0) {
-          r.vec.series.pop_back();
-          r.vec.values.resize(r.vec.series.size() * steps_);
+          if (sink == nullptr) {
+            r.vec.series.pop_back();
+            r.vec.values.resize(r.vec.series.size() * steps_);
+          }
           return Status::OK();
         }
         if (counter_check) {
@@ -468,9 +491,18 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
             qs_->annos.Add(PossibleNonCounterInfo(metric, arg.Range()));
           }
         }
+        if (sink != nullptr) {
+          SeriesMeta m = meta;
+          if (drop) DropName(&m);
+          if (sink_dedup && !sink_labels.insert(m.labels.data()).second) {
+            return Status::Execution("vector cannot contain metrics with the same labelset");
+          }
+          return (*sink)(std::move(m), row);
+        }
         if (drop) DropName(&r.vec.series[row_idx]);
         return Status::OK();
       }));
+  if (sink != nullptr) return r;
   if (absent) {
     SeriesMeta m{AbsentLabels(arg), false};
     DropName(&m);

@@ -9,6 +9,7 @@
 #include "base/coding.h"
 #include "model/value.h"
 #include "promql/parser/duration.h"
+#include "promql/parser/functions.h"
 
 namespace vigil::promql {
 
@@ -258,6 +259,32 @@ Result<EvalResult> Evaluator::Eval(const parser::Expr& e) {
   return Status::Internal("unhandled expression node");
 }
 
+Status Evaluator::EvalRows(const parser::Expr& e, const RowSink& sink) {
+  const parser::Expr* p = &e;
+  while (p->kind() == NodeKind::kParen) p = p->As<parser::ParenExpr>().expr.get();
+  if (steps_ > 0 && p->kind() == NodeKind::kVectorSelector) {
+    return EvalVectorSelector(p->As<parser::VectorSelector>(), false, &sink).status();
+  }
+  if (steps_ > 0 && p->kind() == NodeKind::kCall) {
+    const auto& c = p->As<parser::Call>();
+    RangeFunc f;
+    if (LookupRangeFunc(c.func->name, &f) && f != RangeFunc::kAbsentOverTime) {
+      for (size_t i = 0; i < c.args.size(); ++i) {
+        NodeKind k = c.args[i]->kind();
+        if (k == NodeKind::kMatrixSelector || k == NodeKind::kSubquery) {
+          return EvalRangeFunction(c, i, &sink).status();
+        }
+      }
+    }
+  }
+  VIGIL_ASSIGN_OR_RETURN(EvalResult r, Eval(e));
+  if (r.type != ValueType::kVector) return Status::Internal("EvalRows on a non-vector");
+  for (size_t i = 0; i < r.vec.rows(); ++i) {
+    VIGIL_RETURN_IF_ERROR(sink(std::move(r.vec.series[i]), r.vec.row(i)));
+  }
+  return Status::OK();
+}
+
 Result<EvalResult> Evaluator::EvalUnary(const parser::UnaryExpr& e) {
   VIGIL_ASSIGN_OR_RETURN(EvalResult r, Eval(*e.expr));
   if (e.op != parser::UnaryExpr::Op::kSub) return r;
@@ -303,7 +330,7 @@ Result<EvalResult> Evaluator::EvalStepInvariant(const parser::StepInvariantExpr&
 }
 
 Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& vs,
-                                                 bool want_timestamps) {
+                                                 bool want_timestamps, const RowSink* sink) {
   const int64_t lookback = opts_->lookback_delta_ms;
   const int64_t offset = vs.original_offset_ms;
   const bool at = vs.timestamp_ms.has_value();
@@ -325,11 +352,18 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
   auto set = qs_->querier->Select(qs_->ctx, false, &hints, vs.matchers);
   std::vector<int64_t> ts;
   std::vector<double> vals;
+  std::vector<double> row_buf(sink != nullptr ? steps_ : 0);
   while (set->Next()) {
     VIGIL_RETURN_IF_ERROR(qs_->CheckContext("expression evaluation"));
     const storage::Series& s = set->At();
-    size_t row_idx = r.vec.AddRow(SeriesMeta{s.labels(), false});
-    double* row = r.vec.row(row_idx);
+    double* row;
+    if (sink != nullptr) {
+      std::fill(row_buf.begin(), row_buf.end(), AbsentValue());
+      row = row_buf.data();
+    } else {
+      size_t row_idx = r.vec.AddRow(SeriesMeta{s.labels(), false});
+      row = r.vec.row(row_idx);
+    }
     auto it = s.Iterator();
     size_t present = 0;
     if (vs.smoothed) {
@@ -392,7 +426,9 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
       VIGIL_RETURN_IF_ERROR(it->Err());
       qs_->samples_read += read;
     }
-    if (present == 0) {
+    if (sink != nullptr) {
+      if (present > 0) VIGIL_RETURN_IF_ERROR((*sink)(SeriesMeta{s.labels(), false}, row));
+    } else if (present == 0) {
       r.vec.series.pop_back();
       r.vec.values.resize(r.vec.series.size() * steps_);
     }

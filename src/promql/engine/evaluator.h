@@ -122,6 +122,9 @@ Status TooManySamplesError();
 
 class Evaluator {
  public:
+  // Receives the rows of a node one at a time (streaming evaluation, see EvalRows).
+  using RowSink = std::function<Status(SeriesMeta&&, const double* row)>;
+
   Evaluator(QueryState* qs, int64_t start, int64_t end, int64_t interval);
 
   // Evaluates `e` over this evaluator's steps.
@@ -135,7 +138,8 @@ class Evaluator {
 
  private:
   // Selectors.
-  Result<EvalResult> EvalVectorSelector(const parser::VectorSelector& vs, bool want_timestamps);
+  Result<EvalResult> EvalVectorSelector(const parser::VectorSelector& vs, bool want_timestamps,
+                                        const RowSink* sink = nullptr);
   Result<EvalResult> EvalMatrixSelectorAsMatrix(const parser::MatrixSelector& ms);
   Result<EvalResult> EvalSubqueryAsMatrix(const parser::SubqueryExpr& sq);
   Result<EvalResult> EvalStepInvariant(const parser::StepInvariantExpr& e);
@@ -143,7 +147,12 @@ class Evaluator {
 
   // Functions (eval_functions.cc).
   Result<EvalResult> EvalCall(const parser::Call& c);
-  Result<EvalResult> EvalRangeFunction(const parser::Call& c, size_t matrix_arg);
+  // With a sink, rows go to the sink and the returned block is empty.
+  Result<EvalResult> EvalRangeFunction(const parser::Call& c, size_t matrix_arg,
+                                       const RowSink* sink);
+  // Evaluates an instant-vector expression and hands each output row to `sink` in row order,
+  // without materialising the whole block where the node allows (selectors, range functions).
+  Status EvalRows(const parser::Expr& e, const RowSink& sink);
   Result<EvalResult> EvalInstantFunction(const parser::Call& c);
   Result<EvalResult> EvalLabelReplace(const parser::Call& c);
   Result<EvalResult> EvalLabelJoin(const parser::Call& c);

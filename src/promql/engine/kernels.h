@@ -83,6 +83,18 @@ bool LookupRangeFunc(std::string_view name, RangeFunc* f);
 bool EvalRangeFunc(RangeFunc f, const Window& w, const double* params, std::vector<double>* scratch,
                    double* out);
 
+// rate(), increase() and delta() (plain selectors, no anchored/smoothed) for every step of one
+// series at once: window k is (refs[k] - range_ms, refs[k]] over the ascending samples t/v.
+// Writes out[k] for windows with at least two samples and leaves the others untouched; returns
+// the number written. Same arithmetic as Prometheus' extrapolatedRate, with fewer divisions
+// and counter resets located once per series.
+size_t ExtrapolatedRateSeries(const int64_t* t, const double* v, size_t n, const int64_t* refs,
+                              size_t steps, int64_t range_ms, bool is_counter, bool is_rate,
+                              std::vector<uint32_t>* scratch, double* out);
+
+// Go's time.Duration(ms).Seconds() for a duration in milliseconds.
+double DurationSeconds(int64_t ms);
+
 // Prometheus' quantile(): the q-quantile of `values` (sorted in place, NaNs first) with linear
 // interpolation; NaN for no values or q NaN, -Inf for q < 0, +Inf for q > 1.
 double Quantile(double q, std::vector<double>* values);
