@@ -220,8 +220,8 @@ class RowAggregator {
           out_[j] += comp_[j];
           break;
         case AggregateOp::kAvg:
-          out_[j] = incremental_[j] ? mean_[j] + comp_[j]
-                                    : out_[j] / count_[j] + comp_[j] / count_[j];
+          out_[j] =
+              incremental_[j] ? mean_[j] + comp_[j] : out_[j] / count_[j] + comp_[j] / count_[j];
           break;
         case AggregateOp::kStddev:
           out_[j] = std::sqrt(out_[j] / count_[j]);
@@ -254,8 +254,7 @@ class RowAggregator {
       const size_t n = groups_.size() * S_;
       out_.resize(n, AbsentValue());
       if (op_ == AggregateOp::kSum || op_ == AggregateOp::kAvg) comp_.resize(n, 0.0);
-      if (op_ == AggregateOp::kAvg || op_ == AggregateOp::kStddev ||
-          op_ == AggregateOp::kStdvar) {
+      if (op_ == AggregateOp::kAvg || op_ == AggregateOp::kStddev || op_ == AggregateOp::kStdvar) {
         count_.resize(n, 0.0);
         mean_.resize(n, 0.0);
       }
@@ -287,9 +286,8 @@ Result<EvalResult> Evaluator::EvalAggregate(const parser::AggregateExpr& e) {
   const std::vector<std::string> grouping = Sorted(e.grouping);
   EvalResult r;
   r.type = ValueType::kVector;
-  if (e.op != AggregateOp::kTopk && e.op != AggregateOp::kBottomk &&
-      e.op != AggregateOp::kLimitk && e.op != AggregateOp::kLimitRatio &&
-      e.op != AggregateOp::kQuantile) {
+  if (e.op != AggregateOp::kTopk && e.op != AggregateOp::kBottomk && e.op != AggregateOp::kLimitk &&
+      e.op != AggregateOp::kLimitRatio && e.op != AggregateOp::kQuantile) {
     // Streamed: input rows are folded into the group arrays as they are produced.
     RowAggregator agg(e.op, grouping, e.without, steps_);
     VIGIL_RETURN_IF_ERROR(EvalRows(*e.expr, [&](SeriesMeta&& meta, const double* row) {

@@ -267,10 +267,12 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
   static const parser::VectorMatching kDefault{};
   const parser::VectorMatching& m = e.matching ? *e.matching : kDefault;
   using Card = parser::VectorMatchCardinality;
-  if (m.card == Card::kManyToMany)
+  if (m.card == Card::kManyToMany) {
     return Status::Internal("many-to-many only allowed for set operators");
+  }
   const BinaryOp op = e.op;
   const bool swap = m.card == Card::kOneToMany;
+  const bool one_to_one = m.card == Card::kOneToOne;
   // "many" side M and "one" side O (Prometheus swaps the operands for group_right).
   VectorBlock& M = swap ? rhs : lhs;
   VectorBlock& O = swap ? lhs : rhs;
@@ -282,22 +284,56 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
   const bool drop_label_name =
       (!opts_->enable_delayed_name_removal && e.return_bool) || ChangesMetricSchema(op);
   const size_t S = steps_;
+  const size_t G = sig.count;
+
+  // The loops below run row by row over contiguous step arrays; per-step state lives in
+  // (signature, step) and (output row, step) arrays.
+  //
+  // Steps where nothing can match (Prometheus' short-circuit, which also skips the checks).
+  std::vector<uint32_t> m_cnt(S, 0), o_cnt(S, 0);
+  for (size_t i = 0; i < M.rows(); ++i) {
+    const double* row = M.row(i);
+    for (size_t k = 0; k < S; ++k) m_cnt[k] += !IsAbsent(row[k]);
+  }
+  for (size_t i = 0; i < O.rows(); ++i) {
+    const double* row = O.row(i);
+    for (size_t k = 0; k < S; ++k) o_cnt[k] += !IsAbsent(row[k]);
+  }
+  std::vector<uint8_t> skip(S);
+  for (size_t k = 0; k < S; ++k) {
+    skip[k] = (m_cnt[k] == 0 && o_cnt[k] == 0) ||
+              ((m_cnt[k] == 0 || o_cnt[k] == 0) && !fill_o && !fill_m);
+  }
+  // The "one" side row present for each signature and step.
+  std::vector<int32_t> o_at(G * S, -1);
+  for (size_t i = 0; i < O.rows(); ++i) {
+    const double* row = O.row(i);
+    int32_t* at = o_at.data() + size_t(osig[i]) * S;
+    for (size_t k = 0; k < S; ++k) {
+      if (IsAbsent(row[k]) || skip[k]) continue;
+      if (at[k] >= 0) {
+        const Labels& a = O.series[i].labels;
+        const Labels& b = O.series[size_t(at[k])].labels;
+        std::string d1 = a.ToString(), d2 = b.ToString();
+        if (d1 > d2) std::swap(d1, d2);
+        return Status::Execution(fmt::format(
+            "found duplicate series for the match group {} on the {} hand-side of the operation: "
+            "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
+            "side",
+            MatchLabels(a, m.on, m.matching_labels).ToString(), swap ? "left" : "right", d1, d2));
+      }
+      at[k] = int32_t(i);
+    }
+  }
 
   EvalResult out;
   out.type = ValueType::kVector;
   VectorBlock& res = out.vec;
   res.steps = S;
-  // Output rows: by (M row + 1 or 0 for filled, O row + 1 or 0 for filled); rows with equal
-  // labels are shared.
+  std::vector<uint8_t> matched(G * S, 0);  // a match (or fill) happened for (sig, step)
+  std::vector<uint32_t> touched;           // many-to-one: sig + 1 that produced (row, step)
   std::unordered_map<uint64_t, size_t> pair_row;
   std::unordered_map<std::string, size_t> labels_row;
-  std::vector<int64_t> last_o(M.rows(), -2);
-  std::vector<size_t> last_row(M.rows(), 0);
-
-  std::vector<int64_t> o_at(sig.count, -1);  // O row present for the signature at this step
-  std::vector<uint8_t> matched_one(sig.count, 0);
-  std::vector<std::vector<uint64_t>> matched_many(m.card == Card::kOneToOne ? 0 : sig.count);
-  std::vector<uint32_t> touched;
   bool incompatible = false;
 
   auto result_labels = [&](const Labels& ml, const Labels& ol) {
@@ -307,7 +343,7 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
       b.Del("__type__");
       b.Del("__unit__");
     }
-    if (m.card == Card::kOneToOne) {
+    if (one_to_one) {
       if (m.on) {
         b.Keep(m.matching_labels);
       } else {
@@ -324,9 +360,27 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
     }
     return b.Build();
   };
-
-  // Does one binary operation for M row `mi` (-1 = filled) and O row `oi` (-1 = filled).
-  auto do_op = [&](size_t k, int64_t mi, int64_t oi, uint32_t s, double mv, double ov) -> Status {
+  auto row_for = [&](int64_t mi, int64_t oi) -> size_t {
+    uint64_t key = (uint64_t(mi + 1) << 32) | uint64_t(oi + 1);
+    auto it = pair_row.find(key);
+    if (it != pair_row.end()) return it->second;
+    Labels ml = mi >= 0 ? M.series[size_t(mi)].labels
+                        : MatchLabels(O.series[size_t(oi)].labels, m.on, m.matching_labels);
+    Labels ol = oi >= 0 ? O.series[size_t(oi)].labels
+                        : MatchLabels(M.series[size_t(mi)].labels, m.on, m.matching_labels);
+    Labels rl = result_labels(ml, ol);
+    auto [lit, inserted] = labels_row.emplace(rl.data(), res.rows());
+    if (inserted) {
+      SeriesMeta meta{std::move(rl), false};
+      if (e.return_bool && opts_->enable_delayed_name_removal) meta.drop_name = true;
+      res.AddRow(std::move(meta));
+      if (!one_to_one) touched.resize(res.rows() * S, 0);
+    }
+    pair_row.emplace(key, lit->second);
+    return lit->second;
+  };
+  // One binary operation at step k; mi / oi = -1 for a filled side.
+  auto do_op = [&](size_t k, size_t row, uint32_t s, double mv, double ov) -> Status {
     double fl = mv, fr = ov;
     if (swap) std::swap(fl, fr);
     double value;
@@ -336,55 +390,22 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
       return Status::OK();
     }
     if (e.return_bool) value = keep ? 1.0 : 0.0;
-    // The output row for this pair.
-    size_t row;
-    uint64_t key = (uint64_t(mi + 1) << 32) | uint64_t(oi + 1);
-    if (mi >= 0 && last_o[size_t(mi)] == oi) {
-      row = last_row[size_t(mi)];
-    } else {
-      auto it = pair_row.find(key);
-      if (it != pair_row.end()) {
-        row = it->second;
-      } else {
-        Labels ml = mi >= 0 ? M.series[size_t(mi)].labels
-                            : MatchLabels(O.series[size_t(oi)].labels, m.on, m.matching_labels);
-        Labels ol = oi >= 0 ? O.series[size_t(oi)].labels
-                            : MatchLabels(M.series[size_t(mi)].labels, m.on, m.matching_labels);
-        Labels rl = result_labels(ml, ol);
-        auto [lit, inserted] = labels_row.emplace(rl.data(), res.rows());
-        if (inserted) {
-          SeriesMeta meta{std::move(rl), false};
-          if (e.return_bool && opts_->enable_delayed_name_removal) meta.drop_name = true;
-          res.AddRow(std::move(meta));
-        }
-        row = lit->second;
-        pair_row.emplace(key, row);
-      }
-      if (mi >= 0) {
-        last_o[size_t(mi)] = oi;
-        last_row[size_t(mi)] = row;
-      }
-    }
-    if (m.card == Card::kOneToOne) {
-      if (matched_one[s]) {
+    uint8_t& mk = matched[size_t(s) * S + k];
+    if (one_to_one) {
+      if (mk) {
         return Status::Execution(
             "multiple matches for labels: many-to-one matching must be explicit "
             "(group_left/group_right)");
       }
-      matched_one[s] = 1;
-      touched.push_back(s);
     } else {
-      auto& set = matched_many[s];
-      uint64_t rk = row;
-      for (uint64_t x : set) {
-        if (x == rk) {
-          return Status::Execution(
-              "multiple matches for labels: grouping labels must ensure unique matches");
-        }
+      uint32_t& t = touched[row * S + k];
+      if (t == s + 1) {
+        return Status::Execution(
+            "multiple matches for labels: grouping labels must ensure unique matches");
       }
-      if (set.empty()) touched.push_back(s);
-      set.push_back(rk);
+      t = s + 1;
     }
+    mk = 1;
     if (!keep && !e.return_bool) return Status::OK();
     double& dst = res.row(row)[k];
     if (!IsAbsent(dst)) {
@@ -394,63 +415,48 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
     return Status::OK();
   };
 
-  std::vector<uint32_t> o_touched;
-  for (size_t k = 0; k < S; ++k) {
-    size_t m_present = 0, o_present = 0;
-    for (size_t i = 0; i < M.rows(); ++i) m_present += !IsAbsent(M.row(i)[k]);
-    for (size_t i = 0; i < O.rows(); ++i) o_present += !IsAbsent(O.row(i)[k]);
-    if ((m_present == 0 && o_present == 0) ||
-        ((m_present == 0 || o_present == 0) && !fill_o && !fill_m)) {
-      continue;
-    }
-    // Index the "one" side.
-    for (size_t i = 0; i < O.rows(); ++i) {
-      if (IsAbsent(O.row(i)[k])) continue;
-      uint32_t s = osig[i];
-      if (o_at[s] >= 0) {
-        const Labels& a = O.series[i].labels;
-        const Labels& b = O.series[size_t(o_at[s])].labels;
-        std::string d1 = a.ToString(), d2 = b.ToString();
-        if (d1 > d2) std::swap(d1, d2);
-        return Status::Execution(fmt::format(
-            "found duplicate series for the match group {} on the {} hand-side of the operation: "
-            "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
-            "side",
-            MatchLabels(a, m.on, m.matching_labels).ToString(), swap ? "left" : "right", d1, d2));
-      }
-      o_at[s] = int64_t(i);
-      o_touched.push_back(s);
-    }
-    for (size_t i = 0; i < M.rows(); ++i) {
-      double mv = M.row(i)[k];
-      if (IsAbsent(mv)) continue;
-      uint32_t s = msig[i];
-      if (o_at[s] >= 0) {
-        VIGIL_RETURN_IF_ERROR(do_op(k, int64_t(i), o_at[s], s, mv, O.row(size_t(o_at[s]))[k]));
+  for (size_t i = 0; i < M.rows(); ++i) {
+    const double* row = M.row(i);
+    const uint32_t s = msig[i];
+    const int32_t* at = o_at.data() + size_t(s) * S;
+    int32_t last_o = -2;
+    size_t out_row = 0;
+    for (size_t k = 0; k < S; ++k) {
+      double mv = row[k];
+      if (IsAbsent(mv) || skip[k]) continue;
+      int32_t o = at[k];
+      double ov;
+      if (o >= 0) {
+        ov = O.row(size_t(o))[k];
       } else if (fill_o) {
-        VIGIL_RETURN_IF_ERROR(do_op(k, int64_t(i), -1, s, mv, *fill_o));
-      }
-    }
-    if (fill_m) {
-      for (size_t i = 0; i < O.rows(); ++i) {
-        double ov = O.row(i)[k];
-        if (IsAbsent(ov)) continue;
-        uint32_t s = osig[i];
-        bool matched = m.card == Card::kOneToOne ? bool(matched_one[s]) : !matched_many[s].empty();
-        if (matched) continue;
-        VIGIL_RETURN_IF_ERROR(do_op(k, -1, int64_t(i), s, *fill_m, ov));
-      }
-    }
-    for (uint32_t s : o_touched) o_at[s] = -1;
-    o_touched.clear();
-    for (uint32_t s : touched) {
-      if (m.card == Card::kOneToOne) {
-        matched_one[s] = 0;
+        ov = *fill_o;
       } else {
-        matched_many[s].clear();
+        continue;
+      }
+      if (o != last_o) {
+        out_row = row_for(int64_t(i), o);
+        last_o = o;
+      }
+      VIGIL_RETURN_IF_ERROR(do_op(k, out_row, s, mv, ov));
+    }
+  }
+  if (fill_m) {
+    for (size_t i = 0; i < O.rows(); ++i) {
+      const double* row = O.row(i);
+      const uint32_t s = osig[i];
+      const uint8_t* mk = matched.data() + size_t(s) * S;
+      bool have_row = false;
+      size_t out_row = 0;
+      for (size_t k = 0; k < S; ++k) {
+        double ov = row[k];
+        if (IsAbsent(ov) || skip[k] || mk[k]) continue;
+        if (!have_row) {
+          out_row = row_for(-1, int64_t(i));
+          have_row = true;
+        }
+        VIGIL_RETURN_IF_ERROR(do_op(k, out_row, s, *fill_m, ov));
       }
     }
-    touched.clear();
   }
   if (incompatible) qs_->annos.Add(IncompatibleTypesInfo(op, e.Range()));
   CompactRows(&res);

@@ -406,9 +406,9 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
   std::vector<uint8_t> seen(absent ? steps_ : 0, 0);
   std::vector<double> scratch;
   double p[2] = {0, 0};
-  const bool fast_rate = !anchored && !smoothed &&
-                         (f == RangeFunc::kRate || f == RangeFunc::kIncrease ||
-                          f == RangeFunc::kDelta);
+  const bool fast_rate =
+      !anchored && !smoothed &&
+      (f == RangeFunc::kRate || f == RangeFunc::kIncrease || f == RangeFunc::kDelta);
   std::vector<uint32_t> reset_scratch;
   // Streaming to a sink: rows are built in row_buf one at a time.
   std::vector<double> row_buf(sink != nullptr ? steps_ : 0);

@@ -132,6 +132,52 @@ std::string LabelsKeyWithout(const Labels& l, const std::vector<std::string>& na
   return key;
 }
 
+namespace {
+
+// Appends the samples of `it` with mint <= t <= maxt to ts/vs, decoding in batches. Staleness
+// markers are kept unless `drop_stale`; a value with the engine's absent bit pattern becomes a
+// normal NaN.
+Status ReadSamples(storage::SampleIterator* it, int64_t mint, int64_t maxt, bool drop_stale,
+                   std::vector<int64_t>* ts, std::vector<double>* vs) {
+  constexpr size_t kBatch = 128;
+  int64_t bt[kBatch];
+  double bv[kBatch];
+  if (!it->Seek(mint)) return it->Err();
+  bt[0] = it->AtT();
+  bv[0] = it->AtV();
+  size_t n = 1;
+  bool more = true;
+  while (true) {
+    size_t old = ts->size();
+    ts->resize(old + n);
+    vs->resize(old + n);
+    int64_t* ot = ts->data() + old;
+    double* ov = vs->data() + old;
+    size_t w = 0;
+    bool past = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (bt[i] > maxt) {
+        past = true;
+        break;
+      }
+      double v = bv[i];
+      if (drop_stale && IsStaleNaN(v)) continue;
+      ot[w] = bt[i];
+      ov[w] = IsAbsent(v) ? std::nan("") : v;
+      ++w;
+    }
+    ts->resize(old + w);
+    vs->resize(old + w);
+    if (past || !more) break;
+    n = it->NextBatch(bt, bv, kBatch);
+    more = n == kBatch;
+    if (n == 0) break;
+  }
+  return it->Err();
+}
+
+}  // namespace
+
 Evaluator::Evaluator(QueryState* qs, int64_t start, int64_t end, int64_t interval)
     : qs_(qs), opts_(qs->opts), start_(start), end_(end), interval_(interval) {
   if (interval_ <= 0) interval_ = 1;
@@ -366,25 +412,17 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
     }
     auto it = s.Iterator();
     size_t present = 0;
+    ts.clear();
+    vals.clear();
+    VIGIL_RETURN_IF_ERROR(ReadSamples(it.get(), hints.start, hints.end, vs.smoothed, &ts, &vals));
+    qs_->samples_read += int64_t(ts.size());
+    const size_t n = ts.size();
     if (vs.smoothed) {
       // Prometheus' smoothSeries: interpolate between the samples around each step.
-      ts.clear();
-      vals.clear();
-      if (it->Seek(hints.start)) {
-        do {
-          if (it->AtT() > hints.end) break;
-          double v = it->AtV();
-          if (IsStaleNaN(v)) continue;
-          ts.push_back(it->AtT());
-          vals.push_back(IsAbsent(v) ? std::nan("") : v);
-        } while (it->Next());
-      }
-      VIGIL_RETURN_IF_ERROR(it->Err());
-      qs_->samples_read += int64_t(ts.size());
       size_t lo = 0, hi = 0;
       for (size_t k = 0; k < steps_; ++k) {
         int64_t data_t = ref(k);
-        while (hi < ts.size() && ts[hi] <= data_t + lookback) ++hi;
+        while (hi < n && ts[hi] <= data_t + lookback) ++hi;
         while (lo < hi && ts[lo] <= data_t - lookback) ++lo;
         if (lo == hi) continue;
         size_t i = size_t(std::lower_bound(ts.begin() + lo, ts.begin() + hi, data_t) - ts.begin());
@@ -403,28 +441,17 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
         ++present;
       }
     } else {
-      bool have = it->Seek(hints.start);
-      bool prev_ok = false;
-      int64_t prev_t = 0;
-      double prev_v = 0;
-      int64_t read = 0;
+      // The newest sample in (ref - lookback, ref]; a staleness marker hides the series.
+      size_t j = 0;
       for (size_t k = 0; k < steps_; ++k) {
-        int64_t rt = ref(k);
-        while (have && it->AtT() <= rt) {
-          prev_t = it->AtT();
-          prev_v = it->AtV();
-          prev_ok = true;
-          ++read;
-          have = it->Next();
-        }
-        if (prev_ok && prev_t > rt - lookback && !IsStaleNaN(prev_v)) {
-          double v = want_timestamps ? double(prev_t) / 1000 : prev_v;
-          row[k] = IsAbsent(v) ? std::nan("") : v;
-          ++present;
-        }
+        const int64_t rt = ref(k);
+        while (j < n && ts[j] <= rt) ++j;
+        if (j == 0) continue;
+        const size_t p = j - 1;
+        if (ts[p] <= rt - lookback || IsStaleNaN(vals[p])) continue;
+        row[k] = want_timestamps ? double(ts[p]) / 1000 : vals[p];
+        ++present;
       }
-      VIGIL_RETURN_IF_ERROR(it->Err());
-      qs_->samples_read += read;
     }
     if (sink != nullptr) {
       if (present > 0) VIGIL_RETURN_IF_ERROR((*sink)(SeriesMeta{s.labels(), false}, row));
@@ -470,17 +497,7 @@ Status Evaluator::ForEachRangeSeries(const parser::Expr& arg, int64_t extra_befo
       auto it = s.Iterator();
       ts.clear();
       vs.clear();
-      if (it->Seek(mint + 1)) {
-        do {
-          int64_t t = it->AtT();
-          if (t > maxt) break;
-          double v = it->AtV();
-          if (IsStaleNaN(v)) continue;
-          ts.push_back(t);
-          vs.push_back(IsAbsent(v) ? std::nan("") : v);
-        } while (it->Next());
-      }
-      VIGIL_RETURN_IF_ERROR(it->Err());
+      VIGIL_RETURN_IF_ERROR(ReadSamples(it.get(), mint + 1, maxt, /*drop_stale=*/true, &ts, &vs));
       qs_->samples_read += int64_t(ts.size());
       if (ts.empty()) continue;
       SeriesMeta meta{s.labels(), false};

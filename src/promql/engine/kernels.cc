@@ -401,6 +401,11 @@ size_t ExtrapolatedRateSeries(const int64_t* t, const double* v, size_t n, const
     }
   }
   const double range_s = DurationSeconds(range_ms);
+  // The extrapolation factor depends only on the window's geometry (gaps to the edges, sampled
+  // interval, sample count), which repeats from step to step for regular scrapes: cache it.
+  int64_t key_start = -1, key_end = -1, key_span = -1;
+  size_t key_cnt = 0;
+  double c_sampled = 0, c_to_start = 0, c_to_end = 0, c_factor = 0, c_zero_ratio = 0;
   size_t lo = 0, hi = 0, r = 0, written = 0;
   for (size_t k = 0; k < steps; ++k) {
     const int64_t range_end = refs[k];
@@ -417,26 +422,36 @@ size_t ExtrapolatedRateSeries(const int64_t* t, const double* v, size_t n, const
         result += v[(*resets)[j] - 1];
       }
     }
-    double duration_to_start = double(t[first] - range_start) / 1000;
-    double duration_to_end = double(range_end - t[last]) / 1000;
-    double sampled_interval = double(t[last] - t[first]) / 1000;
-    double avg = cnt == 2 ? sampled_interval : sampled_interval / double(cnt - 1);
-    double threshold = avg * 1.1;
-    if (duration_to_start >= threshold) duration_to_start = avg / 2;
-    if (is_counter && result > 0 && v[first] >= 0) {
-      // duration_to_zero = sampled_interval * (v[first] / result); skip the division when it
-      // certainly is not below duration_to_start.
-      double lhs = sampled_interval * v[first], rhs = duration_to_start * result;
-      if (!(std::isfinite(lhs) && std::isfinite(rhs) && lhs > rhs * (1 + 1e-12))) {
-        double duration_to_zero = sampled_interval * (v[first] / result);
-        if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+    const int64_t g_start = t[first] - range_start, g_end = range_end - t[last],
+                  g_span = t[last] - t[first];
+    if (g_start != key_start || g_end != key_end || g_span != key_span || cnt != key_cnt) {
+      key_start = g_start;
+      key_end = g_end;
+      key_span = g_span;
+      key_cnt = cnt;
+      c_sampled = double(g_span) / 1000;
+      double avg = c_sampled / double(cnt - 1);
+      double threshold = avg * 1.1;
+      c_to_start = double(g_start) / 1000;
+      if (c_to_start >= threshold) c_to_start = avg / 2;
+      c_to_end = double(g_end) / 1000;
+      if (c_to_end >= threshold) c_to_end = avg / 2;
+      c_factor = (c_sampled + c_to_start + c_to_end) / c_sampled;
+      if (is_rate) c_factor /= range_s;
+      // v[first] / result above this certainly puts duration_to_zero at or above the start gap.
+      c_zero_ratio = c_to_start / c_sampled * (1 + 1e-9);
+    }
+    double factor = c_factor;
+    // Do not extrapolate below zero: duration_to_zero = sampled * (v[first] / result), computed
+    // only when it may be below the start gap.
+    if (is_counter && result > 0 && v[first] >= 0 && !(v[first] > result * c_zero_ratio)) {
+      double duration_to_zero = c_sampled * (v[first] / result);
+      if (duration_to_zero < c_to_start) {
+        factor = (c_sampled + duration_to_zero + c_to_end) / c_sampled;
+        if (is_rate) factor /= range_s;
       }
     }
-    if (duration_to_end >= threshold) duration_to_end = avg / 2;
-    // Prometheus: factor = (sampled + start + end) / sampled, factor /= range_s, result *=
-    // factor. One division instead of two (differs by at most a few ulps).
-    double num = result * (sampled_interval + duration_to_start + duration_to_end);
-    out[k] = num / (is_rate ? sampled_interval * range_s : sampled_interval);
+    out[k] = result * factor;
     ++written;
   }
   return written;

@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,20 @@ class ArrayIterator final : public storage::SampleIterator {
   }
   int64_t AtT() const override { return s_[i_].t; }
   double AtV() const override { return s_[i_].v; }
+  size_t NextBatch(int64_t* ts, double* vs, size_t max) override {
+    size_t start = i_ + 1;
+    if (start >= n_) {
+      i_ = n_;
+      return 0;
+    }
+    size_t n = std::min(max, n_ - start);
+    for (size_t k = 0; k < n; ++k) {
+      ts[k] = s_[start + k].t;
+      vs[k] = s_[start + k].v;
+    }
+    i_ = n < max ? n_ : start + n - 1;
+    return n;
+  }
 
  private:
   const Sample* s_;
@@ -146,9 +161,9 @@ void RunRange(benchmark::State& state, const char* query) {
     benchmark::DoNotOptimize(res->value.matrix.size());
   }
   // Seconds per input sample (printed with an SI prefix, e.g. "20n" = 20 ns).
-  state.counters["per_sample"] = benchmark::Counter(
-      samples * double(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_sample"] =
+      benchmark::Counter(samples * double(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["samples"] = samples;
 }
 
@@ -156,12 +171,9 @@ void BM_SumByPodRate(benchmark::State& state) {
   RunRange(state, "sum by (pod) (rate(http_requests_total[1m]))");
 }
 void BM_Rate(benchmark::State& state) { RunRange(state, "rate(http_requests_total[1m])"); }
-void BM_SumByPod(benchmark::State& state) {
-  RunRange(state, "sum by (pod) (http_requests_total)");
-}
+void BM_SumByPod(benchmark::State& state) { RunRange(state, "sum by (pod) (http_requests_total)"); }
 void BM_ManyToOne(benchmark::State& state) {
-  RunRange(state,
-           "http_requests_total / on (pod) group_left sum by (pod) (http_requests_total)");
+  RunRange(state, "http_requests_total / on (pod) group_left sum by (pod) (http_requests_total)");
 }
 void BM_Sort(benchmark::State& state) { RunRange(state, "sort_desc(http_requests_total)"); }
 void BM_TopK(benchmark::State& state) { RunRange(state, "topk(5, http_requests_total)"); }
