@@ -5,5 +5,9 @@
 namespace vigil::cmd {
 
 int RunVersion(int argc, char** argv);
+int RunTool(int argc, char** argv);
+
+// `vigil tool` subcommands (rows of kToolCommands in tool_command.cc).
+int RunToolPromqlTest(int argc, char** argv);
 
 }  // namespace vigil::cmd

@@ -16,6 +16,7 @@ struct Command {
 // Keep in the order of docs/architecture.md §1.
 constexpr Command kCommands[] = {
     {"version", "print the version", vigil::cmd::RunVersion},
+    {"tool", "promtool-like checks and utilities (vigil tool --help)", vigil::cmd::RunTool},
 };
 
 void Usage(FILE* out) {
