@@ -10,5 +10,6 @@ int RunTool(int argc, char** argv);
 
 // `vigil tool` subcommands (rows of kToolCommands in tool_command.cc).
 int RunToolCheckConfig(int argc, char** argv);
+int RunToolPromqlTest(int argc, char** argv);
 
 }  // namespace vigil::cmd
