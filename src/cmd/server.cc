@@ -1,8 +1,8 @@
 #include "cmd/server.h"
 
-#include <chrono>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -43,12 +43,29 @@ void ProcessMetrics(std::vector<MetricFamily>* out, int64_t start_time_ns) {
     std::string f;
     std::vector<std::string> fields;
     while (in >> f) fields.push_back(f);
-    if (fields.size() > 12) cpu = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
+    if (fields.size() > 12)
+      cpu = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
   }
-  out->push_back(MetricFamily{"process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", {}}.Add(rss));
-  out->push_back(MetricFamily{"process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge", {}}.Add(vsz));
-  out->push_back(MetricFamily{"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter", {}}.Add(cpu));
-  out->push_back(MetricFamily{"process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge", {}}.Add(double(start_time_ns) / 1e9));
+  out->push_back(MetricFamily{
+      "process_resident_memory_bytes",
+      "Resident memory size in bytes.",
+      "gauge",
+      {}}.Add(rss));
+  out->push_back(MetricFamily{
+      "process_virtual_memory_bytes",
+      "Virtual memory size in bytes.",
+      "gauge",
+      {}}.Add(vsz));
+  out->push_back(MetricFamily{
+      "process_cpu_seconds_total",
+      "Total user and system CPU time spent in seconds.",
+      "counter",
+      {}}.Add(cpu));
+  out->push_back(MetricFamily{
+      "process_start_time_seconds",
+      "Start time of the process since unix epoch in seconds.",
+      "gauge",
+      {}}.Add(double(start_time_ns) / 1e9));
 }
 
 void HeadMetrics(tsdb::Head* head, std::vector<MetricFamily>* out) {
@@ -59,24 +76,43 @@ void HeadMetrics(tsdb::Head* head, std::vector<MetricFamily>* out) {
   auto gauge = [&](const char* name, const char* help, double v) {
     out->push_back(MetricFamily{name, help, "gauge", {}}.Add(v));
   };
-  gauge("prometheus_tsdb_head_series", "Total number of series in the head block.", double(head->NumSeries()));
-  gauge("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.", double(head->MinTime()));
-  gauge("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.", double(head->MaxTime()));
-  counter("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.", c.samples_appended);
-  counter("prometheus_tsdb_head_series_created_total", "Total number of series created in the head", c.series_created);
-  counter("prometheus_tsdb_head_series_removed_total", "Total number of series removed in the head", c.series_removed);
-  counter("prometheus_tsdb_head_chunks_created_total", "Total number of chunks created in the head", c.chunks_created);
-  counter("prometheus_tsdb_out_of_order_samples_total", "Total number of out of order samples ingestion failed attempts.", c.out_of_order_samples);
-  counter("prometheus_tsdb_out_of_bounds_samples_total", "Total number of out of bound samples ingestion failed attempts.", c.out_of_bounds_samples);
-  counter("vigil_tsdb_duplicate_samples_total", "Samples rejected as duplicate sample for timestamp.", c.duplicate_samples);
-  counter("vigil_tsdb_head_series_limit_rejections_total", "New series refused because --storage.tsdb.max-series was reached.", c.series_limit_rejections);
-  counter("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.", c.wal_corruptions);
-  counter("prometheus_tsdb_wal_fsync_duration_seconds_count", "Number of WAL fsyncs.", c.wal_fsyncs);
+  gauge("prometheus_tsdb_head_series", "Total number of series in the head block.",
+        double(head->NumSeries()));
+  gauge("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.",
+        double(head->MinTime()));
+  gauge("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.",
+        double(head->MaxTime()));
+  counter("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.",
+          c.samples_appended);
+  counter("prometheus_tsdb_head_series_created_total", "Total number of series created in the head",
+          c.series_created);
+  counter("prometheus_tsdb_head_series_removed_total", "Total number of series removed in the head",
+          c.series_removed);
+  counter("prometheus_tsdb_head_chunks_created_total", "Total number of chunks created in the head",
+          c.chunks_created);
+  counter("prometheus_tsdb_out_of_order_samples_total",
+          "Total number of out of order samples ingestion failed attempts.",
+          c.out_of_order_samples);
+  counter("prometheus_tsdb_out_of_bounds_samples_total",
+          "Total number of out of bound samples ingestion failed attempts.",
+          c.out_of_bounds_samples);
+  counter("vigil_tsdb_duplicate_samples_total",
+          "Samples rejected as duplicate sample for timestamp.", c.duplicate_samples);
+  counter("vigil_tsdb_head_series_limit_rejections_total",
+          "New series refused because --storage.tsdb.max-series was reached.",
+          c.series_limit_rejections);
+  counter("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.",
+          c.wal_corruptions);
+  counter("prometheus_tsdb_wal_fsync_duration_seconds_count", "Number of WAL fsyncs.",
+          c.wal_fsyncs);
   counter("vigil_tsdb_wal_bytes_total", "Bytes written to the WAL.", c.wal_bytes);
-  counter("vigil_tsdb_wal_commits_total", "Group-commit batches written to the WAL.", c.wal_commits);
-  gauge("vigil_tsdb_wal_replay_duration_seconds", "Duration of the WAL replay at start.", double(c.replay_duration_ms) / 1000);
+  counter("vigil_tsdb_wal_commits_total", "Group-commit batches written to the WAL.",
+          c.wal_commits);
+  gauge("vigil_tsdb_wal_replay_duration_seconds", "Duration of the WAL replay at start.",
+        double(c.replay_duration_ms) / 1000);
   tsdb::HeadMemory m = head->MemoryByStructure();
-  MetricFamily mem{"vigil_head_memory_bytes", "Anonymous memory of the TSDB head by structure.", "gauge", {}};
+  MetricFamily mem{
+      "vigil_head_memory_bytes", "Anonymous memory of the TSDB head by structure.", "gauge", {}};
   mem.Add(double(m.symbols), {{"structure", "symbols"}});
   mem.Add(double(m.labels), {{"structure", "labels"}});
   mem.Add(double(m.series_state), {{"structure", "series_state"}});
@@ -127,7 +163,8 @@ Status Server::Impl::Reload() {
     reload_failures_total.Inc();
     MutexLock l(&config_mu);
     last_reload_ok = false;
-    return cfg.error().WithPrefix("couldn't load configuration (--config.file=\"" + options.config_file + "\")");
+    return cfg.error().WithPrefix("couldn't load configuration (--config.file=\"" +
+                                  options.config_file + "\")");
   }
   auto jobs = cfg->GetScrapeConfigs();
   if (!jobs.has_value()) {
@@ -207,13 +244,16 @@ Status Server::Impl::Start() {
     ProcessMetrics(out, start_time_ns);
     HeadMetrics(head.get(), out);
     MutexLock l(&config_mu);
-    out->push_back(MetricFamily{"prometheus_config_last_reload_successful",
-                                "Whether the last configuration reload attempt was successful.",
-                                "gauge", {}}
-                       .Add(last_reload_ok ? 1 : 0));
-    out->push_back(MetricFamily{"prometheus_config_last_reload_success_timestamp_seconds",
-                                "Timestamp of the last successful configuration reload.", "gauge", {}}
-                       .Add(double(last_reload_ns) / 1e9));
+    out->push_back(MetricFamily{
+        "prometheus_config_last_reload_successful",
+        "Whether the last configuration reload attempt was successful.",
+        "gauge",
+        {}}.Add(last_reload_ok ? 1 : 0));
+    out->push_back(MetricFamily{
+        "prometheus_config_last_reload_success_timestamp_seconds",
+        "Timestamp of the last successful configuration reload.",
+        "gauge",
+        {}}.Add(double(last_reload_ns) / 1e9));
   });
   scrape->RegisterMetrics(&metrics);
 

@@ -37,7 +37,7 @@ struct ServerOptions {
   int64_t query_timeout_ms = 2 * 60 * 1000;
   int query_max_concurrency = 20;
   std::optional<std::pair<uint64_t, uint64_t>> shard;  // --shard=I/N
-  std::vector<std::string> features;                    // --enable-feature
+  std::vector<std::string> features;                   // --enable-feature
   int http_threads = 4;
   // Flags as given, for /api/v1/status/flags.
   std::vector<std::pair<std::string, std::string>> flag_values;

@@ -1,8 +1,9 @@
 // `vigil server`: flags (Prometheus' names), signal handling, and the Server's lifetime.
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
-#include <pthread.h>
 
 #include "base/logging.h"
 #include "cmd/commands.h"
@@ -28,7 +29,8 @@ bool DurationFlag(const std::string& name, const std::string& v, int64_t* out) {
 }  // namespace
 
 int RunServer(int argc, char** argv) {
-  CLI::App app{"The Vigil server: scrapes targets, stores samples, answers PromQL.", "vigil server"};
+  CLI::App app{"The Vigil server: scrapes targets, stores samples, answers PromQL.",
+               "vigil server"};
   ServerOptions o;
   std::string retention = "15d", lookback = "5m", query_timeout = "2m", shard, log_level = "info";
   std::string retention_size, min_block, max_block;
@@ -67,7 +69,8 @@ int RunServer(int argc, char** argv) {
   app.add_option("--query.max-samples", o.query_max_samples,
                  "Maximum number of samples a single query can load into memory.")
       ->capture_default_str();
-  app.add_option("--query.timeout", query_timeout, "Maximum time a query may take before being aborted.")
+  app.add_option("--query.timeout", query_timeout,
+                 "Maximum time a query may take before being aborted.")
       ->capture_default_str();
   app.add_option("--query.max-concurrency", o.query_max_concurrency,
                  "Maximum number of queries executed concurrently.")
