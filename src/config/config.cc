@@ -584,8 +584,10 @@ Status ValidateRelabels(const YamlDoc& doc, std::vector<relabel::Config>* cfgs,
 
 // ---- Service discovery ------------------------------------------------------------------
 
-Status DecodeStatic(const YamlDoc& doc, const YAML::Node& n, int line, StaticConfig* sc) {
+Status DecodeStatic(const YamlDoc& doc, const YAML::Node& n, int line, StaticConfig* sc,
+                    bool strict = true) {
   MapReader r(doc, n, "targetgroup.Group", line);
+  if (!strict) r.IgnoreUnknown();
   r.StrList("targets", &sc->targets);
   ReadLabels(r, "labels", NameValidation::kUTF8, &sc->labels);
   return r.Finish();
@@ -1525,6 +1527,44 @@ Result<Config> LoadFile(const std::string& path, bool agent_mode) {
   VIGIL_ASSIGN_OR_RETURN(Config cfg, Load(data, opts));
   cfg.source_file = path;
   return cfg;
+}
+
+Result<std::vector<StaticConfig>> LoadTargetGroups(std::string_view data,
+                                                   std::string_view file_name, bool json) {
+  YamlDoc doc{std::string(file_name)};
+  if (data.size() > LoadOptions().max_bytes) return doc.Error(0, "input too large");
+  VIGIL_ASSIGN_OR_RETURN(YAML::Node root, ParseYAML(doc, data));
+  std::vector<StaticConfig> out;
+  try {
+    if (root.IsNull()) return out;
+    if (!root.IsSequence()) {
+      return doc.Error(NodeLine(root),
+                       "cannot unmarshal " + NodeTag(root) + " into []*targetgroup.Group");
+    }
+    size_t i = 0;
+    for (const auto& item : root) {
+      int line = NodeLine(item);
+      if (item.IsNull()) {
+        return doc.Error(line, "nil target group item found (index " + std::to_string(i) + ")");
+      }
+      out.emplace_back();
+      VIGIL_RETURN_IF_ERROR(DecodeStatic(doc, item, line, &out.back(), /*strict=*/!json));
+      ++i;
+    }
+  } catch (const std::exception& e) {
+    return doc.Error(0, std::string("yaml: ") + e.what());
+  }
+  return out;
+}
+
+Result<std::vector<StaticConfig>> LoadTargetGroupsFile(const std::string& path) {
+  std::string ext = Lower(std::filesystem::path(path).extension().string());
+  if (ext != ".json" && ext != ".yml" && ext != ".yaml") {
+    return Status::InvalidArgument("invalid file extension: " +
+                                   GoQuote(std::filesystem::path(path).extension().string()));
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string data, ReadFileBytes(path, LoadOptions().max_bytes));
+  return LoadTargetGroups(data, path, ext == ".json");
 }
 
 Result<std::vector<relabel::Config>> LoadRelabelConfigs(std::string_view yaml,

@@ -338,6 +338,15 @@ Result<Config> Load(std::string_view yaml, const LoadOptions& opts = {});
 // Reads `path` (IOError if unreadable) and Load()s it with base_dir = its directory.
 Result<Config> LoadFile(const std::string& path, bool agent_mode = false);
 
+// Parses target groups as file_sd and http_sd deliver them: a list of {targets, labels}. JSON
+// input (json = true) ignores unknown keys like Go's encoding/json; YAML is strict. Label names
+// and values are validated ("\"x\" is not a valid label name"); a null item is an error.
+Result<std::vector<StaticConfig>> LoadTargetGroups(std::string_view data,
+                                                   std::string_view file_name, bool json);
+// Reads a file_sd file, choosing the format by extension (.json, .yml, .yaml, any case);
+// another extension is InvalidArgument `invalid file extension: ".txt"`.
+Result<std::vector<StaticConfig>> LoadTargetGroupsFile(const std::string& path);
+
 // Decodes and validates a YAML list of relabel rules on its own (e.g. a selector relabel config
 // given by flag). Errors as for Load().
 Result<std::vector<relabel::Config>> LoadRelabelConfigs(

@@ -361,3 +361,32 @@ TEST(ConfigTest, LoadRelabelConfigsErrors) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+TEST(TargetGroupsTest, JSONAndYAML) {
+  auto json = LoadTargetGroups(
+      R"([{"targets": ["a:1", "b:2"], "labels": {"env": "prod"}, "extra": 1}, {"targets": []}])",
+      "sd.json", /*json=*/true);
+  ASSERT_TRUE(json.has_value()) << json.error().ToString();
+  ASSERT_EQ(json->size(), 2u);
+  EXPECT_EQ((*json)[0].targets, (std::vector<std::string>{"a:1", "b:2"}));
+  EXPECT_EQ((*json)[0].labels, (Labels{{"env", "prod"}}));
+
+  auto yaml = LoadTargetGroups("- targets: [c:3]\n  extra: 1\n", "sd.yml", /*json=*/false);
+  ASSERT_FALSE(yaml.has_value());
+  EXPECT_EQ(yaml.error().message(), "sd.yml:2: field extra not found in type targetgroup.Group");
+
+  auto nil = LoadTargetGroups("[{\"targets\": [\"a:1\"]}, null]", "sd.json", true);
+  ASSERT_FALSE(nil.has_value());
+  EXPECT_NE(nil.error().message().find("nil target group item found (index 1)"),
+            std::string_view::npos);
+
+  auto ext = LoadTargetGroupsFile("targets.txt");
+  ASSERT_FALSE(ext.has_value());
+  EXPECT_EQ(ext.error().message(), "invalid file extension: \".txt\"");
+}
+
+}  // namespace
+}  // namespace vigil::config

@@ -280,7 +280,10 @@ bool MapReader::Scalar(std::string_view key, T* out, F&& decode) {
   YAML::Node v = Take(key);
   Result<T> r = decode(v);
   if (!r) {
-    FailKey(key, r.error().message());
+    // Like yaml.v2, a bad value is reported at the value's line (a block value starts below
+    // its key).
+    int line = NodeLine(v) > 0 ? NodeLine(v) : KeyLine(key);
+    Fail(line, doc_.Error(line, std::string(key) + ": " + std::string(r.error().message())));
     return false;
   }
   *out = std::move(r).value();
@@ -380,7 +383,7 @@ bool MapReader::StrListMap(std::string_view key,
 
 Status MapReader::Finish() {
   for (const auto& e : entries_) {
-    if (!e.taken) {
+    if (!e.taken && !ignore_unknown_) {
       Fail(e.line, doc_.Error(e.line, "field " + e.key + " not found in type " + type_name_));
     }
   }

@@ -109,7 +109,8 @@ class MapReader {
       if (!v.IsDefined() || v.IsNull()) return Status::OK();
       if (!v.IsSequence()) {
         return doc_.Error(
-            kl, std::string(key) + ": cannot unmarshal " + NodeTag(v) + " into a sequence");
+            NodeLine(v) > 0 ? NodeLine(v) : kl,
+            std::string(key) + ": cannot unmarshal " + NodeTag(v) + " into a sequence");
       }
       for (const auto& item : v) {
         // A null item has no useful position of its own: report the list's key.
@@ -128,6 +129,9 @@ class MapReader {
   // Records "file:<key line>: <key>: msg".
   void FailKey(std::string_view key, std::string_view msg);
   bool ok() const { return err_.ok(); }
+
+  // Accepts keys nobody takes (lenient decoding, like Go's encoding/json).
+  void IgnoreUnknown() { ignore_unknown_ = true; }
 
   // Reports keys nobody took ("field x not found in type T") and returns the earliest error.
   Status Finish();
@@ -150,6 +154,7 @@ class MapReader {
   std::vector<Entry> entries_;
   Status err_;
   int err_line_ = 0;
+  bool ignore_unknown_ = false;
 };
 
 }  // namespace vigil::config

@@ -16,6 +16,30 @@ YamlValue YamlValue::Str(std::string s) {
   return v;
 }
 
+YamlValue::YamlValue() = default;
+YamlValue::YamlValue(const YamlValue&) = default;
+YamlValue::YamlValue(YamlValue&&) noexcept = default;
+YamlValue& YamlValue::operator=(const YamlValue&) = default;
+YamlValue& YamlValue::operator=(YamlValue&&) noexcept = default;
+YamlValue::~YamlValue() = default;
+
+YamlValue YamlValue::Seq() {
+  YamlValue v;
+  v.kind = Kind::kSeq;
+  return v;
+}
+
+YamlValue YamlValue::Map() {
+  YamlValue v;
+  v.kind = Kind::kMap;
+  return v;
+}
+
+bool YamlValue::empty() const {
+  return kind == Kind::kNull || (kind == Kind::kSeq && seq.empty()) ||
+         (kind == Kind::kMap && map.empty());
+}
+
 YamlValue YamlValue::Raw(std::string s) {
   YamlValue v = Str(std::move(s));
   v.is_string = false;
@@ -69,7 +93,7 @@ YamlValue YamlValue::StrSeq(const std::vector<std::string>& items, bool flow) {
 
 YamlValue& YamlValue::Add(std::string key, YamlValue v) {
   kind = Kind::kMap;
-  map.emplace_back(std::move(key), std::move(v));
+  map.push_back(YamlEntry{std::move(key), std::move(v)});
   return *this;
 }
 
@@ -103,7 +127,7 @@ struct Converter {
         *out = YamlValue::Map();
         for (const auto& kv : n) {
           if (!kv.first.IsScalar()) return Status::InvalidArgument("non-scalar map key");
-          out->map.emplace_back(kv.first.Scalar(), YamlValue());
+          out->map.push_back(YamlEntry{kv.first.Scalar(), YamlValue()});
           VIGIL_RETURN_IF_ERROR(Convert(kv.second, depth + 1, &out->map.back().second));
         }
         return Status::OK();

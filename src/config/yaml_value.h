@@ -22,8 +22,18 @@ class Node;
 
 namespace vigil::config {
 
+struct YamlEntry;
+
 struct YamlValue {
   enum class Kind { kNull, kScalar, kSeq, kMap };
+  // Out of line: YamlEntry (used by `map`) is incomplete here.
+  YamlValue();
+  YamlValue(const YamlValue&);
+  YamlValue(YamlValue&&) noexcept;
+  YamlValue& operator=(const YamlValue&);
+  YamlValue& operator=(YamlValue&&) noexcept;
+  ~YamlValue();
+
   Kind kind = Kind::kNull;
   std::string scalar;
   // For kScalar: true if the text is a string that must stay a string (emitted quoted when it
@@ -31,7 +41,7 @@ struct YamlValue {
   bool is_string = true;
   bool flow = false;  // kSeq: emit as [a, b]
   std::vector<YamlValue> seq;
-  std::vector<std::pair<std::string, YamlValue>> map;
+  std::vector<YamlEntry> map;  // in document order
 
   static YamlValue Str(std::string s);
   static YamlValue Raw(std::string s);  // a number or bool, emitted unquoted
@@ -39,24 +49,20 @@ struct YamlValue {
   static YamlValue Int(int64_t v) { return Raw(std::to_string(v)); }
   static YamlValue Uint(uint64_t v) { return Raw(std::to_string(v)); }
   static YamlValue Float(double v);  // Go's strconv.FormatFloat(v, 'g', -1, 64)
-  static YamlValue Seq() {
-    YamlValue v;
-    v.kind = Kind::kSeq;
-    return v;
-  }
-  static YamlValue Map() {
-    YamlValue v;
-    v.kind = Kind::kMap;
-    return v;
-  }
+  static YamlValue Seq();
+  static YamlValue Map();
   static YamlValue StrSeq(const std::vector<std::string>& items, bool flow = false);
 
   // Map building; Add appends (keys are not checked for duplicates).
   YamlValue& Add(std::string key, YamlValue v);
-  bool empty() const {
-    return kind == Kind::kNull || (kind == Kind::kSeq && seq.empty()) ||
-           (kind == Kind::kMap && map.empty());
-  }
+  // Null, or a sequence or map without items.
+  bool empty() const;
+};
+
+// One map entry (a named struct rather than std::pair, which needs YamlValue complete).
+struct YamlEntry {
+  std::string first;
+  YamlValue second;
 };
 
 // Converts a yaml-cpp node, bounded: at most `max_nodes` nodes in total (aliases counted each

@@ -285,7 +285,56 @@ Result<std::shared_ptr<Regexp::Rep>> Regexp::CompileRep(std::string_view pattern
   opts.set_log_errors(false);
   rep->re = std::make_unique<re2::RE2>("^(?s:" + RewriteNamedGroups(pattern) + ")$", opts);
   if (!rep->re->ok()) {
-    return Status::InvalidArgument("error parsing regexp: " + rep->re->error());
+    // Go's regexp wording: "error parsing regexp: <code>: `<fragment>`".
+    const char* code = nullptr;
+    switch (rep->re->error_code()) {
+      case re2::RE2::ErrorBadEscape:
+        code = "invalid escape sequence";
+        break;
+      case re2::RE2::ErrorBadCharClass:
+        code = "invalid character class";
+        break;
+      case re2::RE2::ErrorBadCharRange:
+        code = "invalid character class range";
+        break;
+      case re2::RE2::ErrorMissingBracket:
+        code = "missing closing ]";
+        break;
+      case re2::RE2::ErrorMissingParen:
+        code = "missing closing )";
+        break;
+      case re2::RE2::ErrorUnexpectedParen:
+        code = "unexpected )";
+        break;
+      case re2::RE2::ErrorTrailingBackslash:
+        code = "trailing backslash at end of expression";
+        break;
+      case re2::RE2::ErrorRepeatArgument:
+        code = "missing argument to repetition operator";
+        break;
+      case re2::RE2::ErrorRepeatSize:
+        code = "invalid repeat count";
+        break;
+      case re2::RE2::ErrorRepeatOp:
+        code = "invalid nested repetition operator";
+        break;
+      case re2::RE2::ErrorBadPerlOp:
+        code = "invalid or unsupported Perl syntax";
+        break;
+      case re2::RE2::ErrorBadUTF8:
+        code = "invalid UTF-8";
+        break;
+      case re2::RE2::ErrorBadNamedCapture:
+        code = "invalid named capture";
+        break;
+      case re2::RE2::ErrorPatternTooLarge:
+        code = "expression too large";
+        break;
+      default:
+        return Status::InvalidArgument("error parsing regexp: " + rep->re->error());
+    }
+    return Status::InvalidArgument(std::string("error parsing regexp: ") + code + ": `" +
+                                   rep->re->error_arg() + "`");
   }
   return rep;
 }
@@ -507,9 +556,12 @@ Labels Builder::Build() const {
 // Processing
 
 uint64_t HashMod(std::string_view value, uint64_t modulus) {
+  // OpenSSL 3 looks EVP_md5() up in its provider on every use; fetch it once (process lifetime).
+  static EVP_MD* const kMD5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (modulus == 0 || EVP_Digest(value.data(), value.size(), md, &len, EVP_md5(), nullptr) != 1 ||
+  const EVP_MD* type = kMD5 != nullptr ? kMD5 : EVP_md5();
+  if (modulus == 0 || EVP_Digest(value.data(), value.size(), md, &len, type, nullptr) != 1 ||
       len != 16) {
     return 0;
   }

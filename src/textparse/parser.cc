@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "base/logging.h"
 #include "model/value.h"
 #include "textparse/float.h"
 #include "textparse/scan.h"
@@ -23,6 +24,7 @@ using internal::ScanQuoted;
 using internal::SkipBlanks;
 using internal::SkipClass;
 using internal::SkipNameChars;
+using internal::SkipRareBlanks;
 using internal::ValidUtf8;
 
 std::string_view MetricTypeName(MetricType t) {
@@ -153,8 +155,8 @@ void Parser::ReserveScratchForLine() {
 char* Parser::ScratchFor(size_t n) {
   if (!scratch_line_ready_) ReserveScratchForLine();
   // Callers only ask for the size of a disjoint part of the current line, so the total
-  // stays within the line length reserved above.
-  (void)n;
+  // stays within the line length reserved above (growing here would move earlier views).
+  VIGIL_CHECK(scratch_len_ + n <= scratch_cap_);
   return scratch_.get() + scratch_len_;
 }
 
@@ -209,11 +211,9 @@ std::string_view Parser::UnescapeHelp(std::string_view raw) {
 bool Parser::AddLabel(std::string_view name, std::string_view value, const char* at) {
   // A 256-bit Bloom filter over (length, first byte, last byte) makes the duplicate check
   // O(1) per label in the common case; a hit falls back to comparing with every earlier name.
-  uint32_t h = uint32_t(name.size()) * 0x9E3779B1u ^
-               uint32_t(static_cast<uint8_t>(name.front())) * 0x85EBCA6Bu ^
-               uint32_t(static_cast<uint8_t>(name.back())) * 0xC2B2AE35u;
-  h = (h ^ (h >> 15)) * 0x2C1B3C6Du;
-  h >>= 24;
+  uint32_t h = (uint32_t(name.size()) * 61u + uint32_t(static_cast<uint8_t>(name.front())) * 7u +
+                uint32_t(static_cast<uint8_t>(name.back()))) &
+               255u;
   uint64_t bit = uint64_t{1} << (h & 63);
   uint64_t& word = label_bloom_[h >> 6];
   if ((word & bit) != 0) {
@@ -283,6 +283,7 @@ PromParser::PromParser(std::string_view body, const ParserOptions& opts) : Parse
 
 Result<Entry> PromParser::Next() {
   if (!err_.ok()) return err_;
+  labels_pending_ = false;
   for (;;) {
     if (!NextLine()) {
       if (!err_.ok()) return err_;
@@ -368,10 +369,23 @@ Result<Entry> PromParser::ParseComment(const char* p) {
   return Entry::kHelp;
 }
 
+// In lazy mode the label block is not parsed here: for a valid line the last '}' of the line
+// closes it (a value or timestamp never contains '}'), so a short backward scan finds the end
+// of the series and the value. LoadLabels() parses the block later and rejects the line if
+// its block does not end exactly there.
+const char* PromParser::FindLabelsEnd(const char* open) const {
+  for (const char* q = line_end_; q > open + 1;) {
+    --q;
+    if (*q == '}') return q + 1;
+  }
+  return nullptr;
+}
+
 Result<Entry> PromParser::ParseSeries(const char* p) {
   const char* start = p;
   const char* end = line_end_;
   bool name_set = false;
+  labels_pending_ = false;
   if (Is(*p, kMetricStart)) {
     const char* q = SkipNameChars(p + 1, end, end_, /*with_colon=*/true);
     // Both views from locals: copying name_ into series_ right after storing it stalls on
@@ -381,13 +395,28 @@ Result<Entry> PromParser::ParseSeries(const char* p) {
     name_set = true;
     p = SkipBlanks(q, end);
     if (p < end && *p == '{') {
-      p = ParseLabels(p + 1, &name_set);
-      if (p == nullptr) return err_;
+      const char* close = opts_.lazy_labels ? FindLabelsEnd(p) : nullptr;
+      if (close != nullptr) {
+        labels_begin_ = p + 1;
+        labels_pending_ = true;
+        p = close;
+      } else {
+        p = ParseLabels(p + 1, &name_set);
+        if (p == nullptr) return err_;
+      }
       series_ = std::string_view(start, size_t(p - start));
     }
   } else if (*p == '{') {
-    p = ParseLabels(p + 1, &name_set);
-    if (p == nullptr) return err_;
+    const char* close = opts_.lazy_labels ? FindLabelsEnd(p) : nullptr;
+    if (close != nullptr) {
+      labels_begin_ = p + 1;
+      labels_pending_ = true;
+      name_set = true;  // checked by LoadLabels()
+      p = close;
+    } else {
+      p = ParseLabels(p + 1, &name_set);
+      if (p == nullptr) return err_;
+    }
     series_ = std::string_view(start, size_t(p - start));
   } else {
     return Fail(SyntaxError("expected a valid start token", p));
@@ -426,10 +455,29 @@ Result<Entry> PromParser::ParseSeries(const char* p) {
   return Entry::kSeries;
 }
 
+Status PromParser::LoadLabels() {
+  if (!err_.ok() || !labels_pending_) return err_;
+  labels_pending_ = false;
+  const char* series_start = series_.data();
+  bool name_set = series_start[0] != '{';
+  if (!name_set) name_ = {};
+  const char* close = ParseLabels(labels_begin_, &name_set);
+  if (close == nullptr) return err_;
+  const char* series_end = series_start + series_.size();
+  if (close != series_end) {
+    return Fail(SyntaxError("expected value after metric", SkipBlanks(close, line_end_)));
+  }
+  if (!name_set) {
+    return Fail(LineError("metric name not set while parsing " +
+                          QuoteCut(series_start, line_end_, 64, false)));
+  }
+  return Status::OK();
+}
+
 const char* PromParser::ParseLabels(const char* p, bool* name_set) {
   const char* end = line_end_;
   bool saw_name_label = false;
-  p = SkipBlanks(p, end);
+  p = SkipRareBlanks(p, end);
   for (;;) {
     if (p >= end) {
       Fail(SyntaxError("expected label name", p)).IgnoreError();
@@ -465,7 +513,7 @@ const char* PromParser::ParseLabels(const char* p, bool* name_set) {
       Fail(SyntaxError("expected label name", p)).IgnoreError();
       return nullptr;
     }
-    p = SkipBlanks(p, end);
+    p = SkipRareBlanks(p, end);
     if (quoted) {
       if ((non_ascii && !ValidUtf8(lname.data(), lname.size())) || lname.empty()) {
         bool metric = p < end && (*p == ',' || *p == '}');
@@ -485,7 +533,7 @@ const char* PromParser::ParseLabels(const char* p, bool* name_set) {
         }
         name_ = lname;
         *name_set = true;
-        if (*p == ',') p = SkipBlanks(p + 1, end);
+        if (*p == ',') p = SkipRareBlanks(p + 1, end);
         continue;
       }
     }
@@ -493,7 +541,7 @@ const char* PromParser::ParseLabels(const char* p, bool* name_set) {
       Fail(SyntaxError("expected equal", p)).IgnoreError();
       return nullptr;
     }
-    p = SkipBlanks(p + 1, end);
+    p = SkipRareBlanks(p + 1, end);
     if (p >= end || *p != '"') {
       Fail(SyntaxError("expected label value", p)).IgnoreError();
       return nullptr;
@@ -522,8 +570,8 @@ const char* PromParser::ParseLabels(const char* p, bool* name_set) {
     } else if (!AddLabel(lname, value, name_at)) {
       return nullptr;
     }
-    p = SkipBlanks(close + 1, end);
-    if (p < end && *p == ',') p = SkipBlanks(p + 1, end);
+    p = SkipRareBlanks(close + 1, end);
+    if (p < end && *p == ',') p = SkipRareBlanks(p + 1, end);
   }
 }
 

@@ -14,9 +14,10 @@
 // byte outside the body is ever read.
 //
 // Errors are sticky: once Next() has returned an error, it returns the same error forever.
-// Every error is Status::InvalidArgument with the 1-based line number, what was expected
-// and what was found, e.g. `line 3: expected equal sign after label name, got "x" while
-// parsing "foo{a x"`. A parser is not thread-safe; use one per scrape.
+// Every error is Status::InvalidArgument with the 1-based line number (except OpenMetrics'
+// "data does not end with # EOF"), what was expected and what was found, e.g. `line 3: expected
+// equal sign after label name, got "x" while parsing "foo{a x"`. A parser is not thread-safe; use
+// one per scrape.
 #pragma once
 
 #include <cstddef>
@@ -75,6 +76,13 @@ struct ParserOptions {
   // histogram families (Prometheus' WithOMParserSTSeriesSkipped, used when start
   // timestamps are ingested some other way). Their syntax is still checked.
   bool skip_created_series = false;
+  // Prometheus text only: Next() does not parse the label block of a series; it finds where
+  // the block ends (the series bytes) and parses value and timestamp. MetricName() (when the
+  // name is inside the braces) and Labels() are then empty until LoadLabels() is called. Meant
+  // for a scrape cache keyed by Series(): a hit needs no label work, a miss calls
+  // LoadLabels(), which does the full validation (so a malformed label block is only reported
+  // there; bytes that once passed LoadLabels() always pass again).
+  bool lazy_labels = false;
 };
 
 // Base class of both parsers; the accessors read state the concrete parser fills in.
@@ -112,10 +120,15 @@ class Parser {
   std::optional<int64_t> ExemplarTimestamp() const {
     return has_exemplar_t_ ? std::optional<int64_t>(exemplar_t_) : std::nullopt;
   }
+  // With ParserOptions::lazy_labels, parses the label block of the current series (at most
+  // once per entry); otherwise does nothing. Returns the parser's error state: OK, or the
+  // sticky InvalidArgument for a malformed block, after which Next() fails too.
+  virtual Status LoadLabels() { return err_; }
   // The full label set of the current series as Prometheus' scrape loop builds it:
   // __name__ plus the labels, empty values dropped, and - as Prometheus 3 does - the values of
   // `le` in histograms and `quantile` in summaries rewritten in OpenMetrics float form
-  // ("1" -> "1.0"). Allocates; meant for scrape-cache misses only.
+  // ("1" -> "1.0"). Allocates; meant for scrape-cache misses only. With lazy_labels, call
+  // LoadLabels() first.
   vigil::Labels BuildLabels() const;
 
   // --- metadata ---
@@ -202,12 +215,17 @@ class PromParser final : public Parser {
  public:
   explicit PromParser(std::string_view body, const ParserOptions& opts = {});
   Result<Entry> Next() override;
+  Status LoadLabels() override;
 
  private:
+  const char* FindLabelsEnd(const char* open) const;
   Result<Entry> ParseComment(const char* p);
   Result<Entry> ParseSeries(const char* p);
   // Parses the label block after '{' at p; returns the position after '}', or nullptr.
   const char* ParseLabels(const char* p, bool* name_set);
+
+  bool labels_pending_ = false;
+  const char* labels_begin_ = nullptr;  // after '{' when labels_pending_
 };
 
 // Parser of OpenMetrics 1.0 text: exactly one space between tokens, no free comments, no

@@ -32,6 +32,14 @@ TEST_P(PromValidTest, Parses) {
   auto again = p.Next();
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(*again, Entry::kEof);
+  // Lazy label parsing plus LoadLabels() gives the same entries.
+  ParserOptions lazy;
+  lazy.lazy_labels = true;
+  PromParser q(c.input, lazy);
+  auto got_lazy = ParseAll(q);
+  ASSERT_TRUE(got_lazy.error.ok()) << got_lazy.error.ToString();
+  EXPECT_EQ(got_lazy.entries, c.want);
+  EXPECT_EQ(got_lazy.series, got.series);
 }
 
 const ValidCase kValidCases[] = {
@@ -126,6 +134,16 @@ TEST_P(PromErrorTest, Fails) {
   auto again = p.Next();
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error(), got.error);
+  // Lazy label parsing plus LoadLabels() rejects the same input on the same line (the message
+  // may differ: the block is checked after the value).
+  ParserOptions lazy;
+  lazy.lazy_labels = true;
+  PromParser q(c.input, lazy);
+  auto got_lazy = ParseAll(q);
+  ASSERT_FALSE(got_lazy.error.ok()) << ::testing::PrintToString(got_lazy.entries);
+  EXPECT_EQ(std::string(got_lazy.error.message()).rfind("line " + std::to_string(c.line) + ": ", 0),
+            0u)
+      << got_lazy.error.ToString();
 }
 
 const ErrorCase kErrorCases[] = {
@@ -252,6 +270,56 @@ TEST(PromParserTest, ViewsPointIntoBodyUnlessEscaped) {
   EXPECT_EQ(labels[1].value, "a\"b");
   EXPECT_EQ(labels[2].value, "x\\y");
   EXPECT_TRUE(in_body(p.MetricName()));
+}
+
+TEST(PromParserTest, LazyLabelsDefersLabelWork) {
+  ParserOptions opts;
+  opts.lazy_labels = true;
+  std::string body =
+      "a{x=\"1\",y=\"2\"} 3 4\n"
+      "{\"b.c\",z=\"}\"} 5\n"
+      "d 6\n"
+      "e{broken=} 7\n";
+  PromParser p(body, opts);
+  ASSERT_EQ(*p.Next(), Entry::kSeries);
+  EXPECT_EQ(p.Series(), "a{x=\"1\",y=\"2\"}");
+  EXPECT_EQ(p.MetricName(), "a");
+  EXPECT_TRUE(p.Labels().empty());
+  EXPECT_EQ(p.Value(), 3);
+  EXPECT_EQ(p.Timestamp(), 4);
+  ASSERT_TRUE(p.LoadLabels().ok());
+  ASSERT_EQ(p.Labels().size(), 2u);
+  EXPECT_TRUE(p.LoadLabels().ok());  // idempotent
+  EXPECT_EQ(p.Labels().size(), 2u);
+  // A '}' inside a value does not confuse the backward scan.
+  ASSERT_EQ(*p.Next(), Entry::kSeries);
+  EXPECT_EQ(p.Series(), "{\"b.c\",z=\"}\"}");
+  EXPECT_EQ(p.MetricName(), "");
+  ASSERT_TRUE(p.LoadLabels().ok());
+  EXPECT_EQ(p.MetricName(), "b.c");
+  EXPECT_EQ(p.Labels()[0].value, "}");
+  ASSERT_EQ(*p.Next(), Entry::kSeries);
+  EXPECT_EQ(p.Series(), "d");
+  EXPECT_TRUE(p.LoadLabels().ok());
+  // The malformed block is only noticed by LoadLabels(); the error is sticky.
+  ASSERT_EQ(*p.Next(), Entry::kSeries);
+  EXPECT_EQ(p.Value(), 7);
+  Status s = p.LoadLabels();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("line 4: expected label value"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(p.Next().has_value());
+}
+
+TEST(PromParserTest, LazyLabelsNotPendingAfterOtherEntries) {
+  ParserOptions opts;
+  opts.lazy_labels = true;
+  PromParser p("a{x=\"1\"} 1\n# HELP a h\n", opts);
+  ASSERT_EQ(*p.Next(), Entry::kSeries);
+  ASSERT_EQ(*p.Next(), Entry::kHelp);
+  EXPECT_TRUE(p.LoadLabels().ok());
+  EXPECT_TRUE(p.Labels().empty());
+  EXPECT_EQ(p.Help(), "h");
+  EXPECT_EQ(*p.Next(), Entry::kEof);
 }
 
 TEST(PromParserTest, CanonicalNaN) {

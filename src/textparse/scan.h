@@ -48,6 +48,13 @@ inline const char* SkipClass(const char* p, const char* end, uint8_t cls) {
   return p;
 }
 inline const char* SkipBlanks(const char* p, const char* end) { return SkipClass(p, end, kBlank); }
+// SkipBlanks for places where a blank is rare: one well-predicted test in the common case.
+inline const char* SkipRareBlanks(const char* p, const char* end) {
+  if (p < end && (*p == ' ' || *p == '\t')) [[unlikely]] {
+    return SkipBlanks(p, end);
+  }
+  return p;
+}
 
 // Returns the first position in [p, end) that cannot continue a metric name ([a-zA-Z0-9_:],
 // with_colon) or label name ([a-zA-Z0-9_]). Like ScanQuoted, may load (not use) bytes up to

@@ -57,10 +57,12 @@ inline std::string RenderEntry(const Parser& p, Entry e) {
 
 struct ParseOutcome {
   std::vector<std::string> entries;  // without the final EOF
+  std::vector<std::string> series;   // Series() of each kSeries entry
   Status error;
 };
 
-// Parses the whole body (bounded: stops after 100000 entries).
+// Parses the whole body (bounded: stops after 100000 entries), calling LoadLabels() on every
+// series (a no-op unless the parser is lazy).
 inline ParseOutcome ParseAll(Parser& p) {
   ParseOutcome out;
   for (int i = 0; i < 100000; ++i) {
@@ -70,6 +72,14 @@ inline ParseOutcome ParseAll(Parser& p) {
       break;
     }
     if (*e == Entry::kEof) break;
+    if (*e == Entry::kSeries) {
+      Status s = p.LoadLabels();
+      if (!s.ok()) {
+        out.error = s;
+        break;
+      }
+      out.series.emplace_back(p.Series());
+    }
     out.entries.push_back(RenderEntry(p, *e));
   }
   return out;

@@ -3,6 +3,8 @@
 // testdata/exposition.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -11,6 +13,7 @@
 #include "textparse/content_type.h"
 #include "textparse/float.h"
 #include "textparse/parser.h"
+#include "textparse/test_util.h"
 #include "textparse/writer.h"
 
 namespace {
@@ -58,6 +61,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     opts.skip_created_series = true;
     vigil::textparse::OpenMetricsParser p(body, opts);
     Drain(p, &sink);
+  }
+  // Differential check: lazy label parsing plus LoadLabels() must accept exactly what the
+  // eager parser accepts, with the same entries.
+  {
+    vigil::textparse::ParserOptions eager_opts, lazy_opts;
+    eager_opts.max_line_bytes = lazy_opts.max_line_bytes = 4096;
+    lazy_opts.lazy_labels = true;
+    vigil::textparse::PromParser eager(body, eager_opts);
+    vigil::textparse::PromParser lazy(body, lazy_opts);
+    auto a = vigil::textparse::testing::ParseAll(eager);
+    auto b = vigil::textparse::testing::ParseAll(lazy);
+    if (a.entries != b.entries || a.series != b.series || a.error.ok() != b.error.ok()) {
+      std::fprintf(stderr, "eager and lazy parsing disagree:\n%s\n%s\n", a.error.ToString().c_str(),
+                   b.error.ToString().c_str());
+      std::abort();
+    }
   }
   // Short inputs also exercise the float parser and content-type parser directly.
   if (size <= 64) {

@@ -47,9 +47,8 @@ class Writer {
   void Sample(const Labels& lset, double v, std::optional<int64_t> t = std::nullopt);
 
  private:
-  void SeriesStart(std::string_view metric, bool* quoted_name);
-  void Label(LabelView l, bool* first);
-  void End(double v, std::optional<int64_t> t);
+  char* BeginSeries(std::string_view metric, size_t labels_bound, bool* quoted_name);
+  void EndSeries(char* d, bool close_brace, double v, std::optional<int64_t> t);
 
   std::string* out_;
 };
