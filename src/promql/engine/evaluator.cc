@@ -179,9 +179,23 @@ Status ReadSamples(storage::SampleIterator* it, int64_t mint, int64_t maxt, bool
 }  // namespace
 
 Evaluator::Evaluator(QueryState* qs, int64_t start, int64_t end, int64_t interval)
-    : qs_(qs), opts_(qs->opts), start_(start), end_(end), interval_(interval) {
+    : qs_(qs),
+      opts_(qs->opts),
+      start_(start),
+      end_(end),
+      interval_(interval),
+      hint_step_(interval) {
   if (interval_ <= 0) interval_ = 1;
   steps_ = end_ < start_ ? 0 : size_t((end_ - start_) / interval_) + 1;
+}
+
+void Evaluator::FillHints(storage::SelectHints* h) const {
+  h->step = hint_step_;
+  h->func = std::string(hint_.func);
+  if (hint_.parent_agg != nullptr) {
+    h->by = !hint_.parent_agg->without;
+    h->grouping = hint_.parent_agg->grouping;
+  }
 }
 
 void Evaluator::DropName(SeriesMeta* m) const {
@@ -268,6 +282,31 @@ Result<EvalResult> Evaluator::Eval(const parser::Expr& e) {
     r.type = e.Type();
     return r;
   }
+  // The hint context of this node's children (restored when this node is done).
+  struct Restore {
+    Evaluator* ev;
+    HintContext saved;
+    ~Restore() { ev->hint_ = saved; }
+  } restore{this, hint_};
+  switch (e.kind()) {
+    case NodeKind::kCall:
+      hint_.func = e.As<parser::Call>().func->name;
+      hint_.parent_agg = nullptr;
+      break;
+    case NodeKind::kAggregate:
+      hint_.func = parser::AggregateOpString(e.As<parser::AggregateExpr>().op);
+      hint_.parent_agg = &e.As<parser::AggregateExpr>();
+      break;
+    case NodeKind::kBinary:
+      hint_.func = {};
+      hint_.parent_agg = nullptr;
+      break;
+    case NodeKind::kVectorSelector:
+      break;
+    default:
+      hint_.parent_agg = nullptr;
+      break;
+  }
   switch (e.kind()) {
     case NodeKind::kNumberLiteral:
       r.type = ValueType::kScalar;
@@ -318,7 +357,11 @@ Status Evaluator::EvalRows(const parser::Expr& e, const RowSink& sink) {
       for (size_t i = 0; i < c.args.size(); ++i) {
         NodeKind k = c.args[i]->kind();
         if (k == NodeKind::kMatrixSelector || k == NodeKind::kSubquery) {
-          return EvalRangeFunction(c, i, &sink).status();
+          HintContext saved = hint_;
+          hint_ = HintContext{c.func->name, nullptr};
+          Status st = EvalRangeFunction(c, i, &sink).status();
+          hint_ = saved;
+          return st;
         }
       }
     }
@@ -351,6 +394,8 @@ Result<EvalResult> Evaluator::EvalStepInvariant(const parser::StepInvariantExpr&
   const parser::Expr& inner = *e.expr;
   if (steps_ == 1) return Eval(inner);
   Evaluator child(qs_, start_, start_, interval_);
+  child.hint_ = hint_;
+  child.hint_step_ = hint_step_;
   VIGIL_ASSIGN_OR_RETURN(EvalResult r, child.Eval(inner));
   if (inner.kind() == NodeKind::kMatrixSelector || inner.kind() == NodeKind::kSubquery) return r;
   switch (r.type) {
@@ -390,7 +435,7 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
     hints.start = ref_min - lookback;
     hints.end = ref_max + lookback;
   }
-  hints.step = interval_;
+  FillHints(&hints);
 
   EvalResult r;
   r.type = ValueType::kVector;
@@ -488,7 +533,7 @@ Status Evaluator::ForEachRangeSeries(const parser::Expr& arg, int64_t extra_befo
     storage::SelectHints hints;
     hints.start = mint + 1;
     hints.end = maxt;
-    hints.step = interval_;
+    FillHints(&hints);
     hints.range = ms.range_ms;
     auto set = qs_->querier->Select(qs_->ctx, false, &hints, sel.matchers);
     while (set->Next()) {
@@ -557,6 +602,8 @@ Result<EvalResult> Evaluator::RunSubquery(const parser::SubqueryExpr& sq, int64_
   int64_t sub_start = step * ((*ref_min - sq.range_ms) / step);
   if (sub_start <= *ref_min - sq.range_ms) sub_start += step;
   Evaluator child(qs_, sub_start, *ref_max, step);
+  child.hint_ = hint_;
+  child.hint_.parent_agg = nullptr;
   return child.Eval(*sq.expr);
 }
 

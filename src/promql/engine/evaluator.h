@@ -197,10 +197,21 @@ class Evaluator {
   // Removes rows without any present point.
   static void CompactRows(VectorBlock* b);
 
+  // Fills the SelectHints fields that describe the surrounding expression (Prometheus'
+  // extractFuncFromPath / extractGroupsFromPath): the nearest enclosing function or
+  // aggregation, and the grouping of an aggregation that is the selector's direct parent.
+  void FillHints(storage::SelectHints* h) const;
+  struct HintContext {
+    std::string_view func;
+    const parser::AggregateExpr* parent_agg = nullptr;
+  };
+
   QueryState* qs_;
   const EngineOptions* opts_;
   int64_t start_, end_, interval_;
+  int64_t hint_step_;  // the query's step as Prometheus reports it (0 for instant queries)
   size_t steps_;
+  HintContext hint_;
 };
 
 // Removes __name__, __type__ and __unit__ from `l` (Prometheus' DropReserved(IsMetadataLabel)).
