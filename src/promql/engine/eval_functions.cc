@@ -78,15 +78,31 @@ std::vector<std::string_view> Chunkify(std::string_view s) {
   return out;
 }
 
+// Go's strconv.Atoi for a string of digits (false on overflow).
 bool ParseSmallInt(std::string_view s, int64_t* v) {
-  if (s.empty() || s.size() > 18) return false;
+  if (s.empty()) return false;
   int64_t x = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
+    if (x > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) return false;
     x = x * 10 + (c - '0');
   }
   *v = x;
   return true;
+}
+
+// Go's math.Max / math.Min (infinities win over NaN; +0 > -0).
+double GoMax(double x, double y) {
+  if ((std::isinf(x) && x > 0) || (std::isinf(y) && y > 0)) return x > 0 && std::isinf(x) ? x : y;
+  if (std::isnan(x) || std::isnan(y)) return std::nan("");
+  if (x == 0 && x == y) return std::signbit(x) ? y : x;
+  return x > y ? x : y;
+}
+double GoMin(double x, double y) {
+  if ((std::isinf(x) && x < 0) || (std::isinf(y) && y < 0)) return x < 0 && std::isinf(x) ? x : y;
+  if (std::isnan(x) || std::isnan(y)) return std::nan("");
+  if (x == 0 && x == y) return std::signbit(x) ? x : y;
+  return x < y ? x : y;
 }
 
 bool NatLess(std::string_view a, std::string_view b) {
@@ -549,8 +565,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
     r.type = ValueType::kScalar;
     r.scalar.resize(steps_);
     for (size_t k = 0; k < steps_; ++k) {
-      r.scalar[k] = name == "max_of" ? std::fmax(a[k], b[k]) : std::fmin(a[k], b[k]);
-      if (std::isnan(a[k]) || std::isnan(b[k])) r.scalar[k] = std::nan("");
+      r.scalar[k] = name == "max_of" ? GoMax(a[k], b[k]) : GoMin(a[k], b[k]);
     }
     return r;
   }
@@ -684,13 +699,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
           row[k] = AbsentValue();
           continue;
         }
-        // Go's math.Max(min, math.Min(max, v)), NaN-propagating.
-        double v = row[k];
-        double m = (std::isnan(hi[k]) || std::isnan(v)) ? std::nan("") : std::min(hi[k], v);
-        if (hi[k] == v && v == 0) m = std::signbit(hi[k]) ? hi[k] : v;
-        double x = (std::isnan(lo[k]) || std::isnan(m)) ? std::nan("") : std::max(lo[k], m);
-        if (lo[k] == m && m == 0) x = std::signbit(lo[k]) ? m : lo[k];
-        row[k] = x;
+        row[k] = GoMax(lo[k], GoMin(hi[k], row[k]));
       }
       DropName(&b.series[i]);
     }
