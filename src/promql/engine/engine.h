@@ -11,8 +11,9 @@
 // step-invariant optimisation. Native histograms are not supported; the storage interface
 // only yields float samples, so they never reach the engine.
 //
-// How it evaluates (see evaluator.h): every node is evaluated for all steps of the query at
-// once into a column block (one row of steps per series, 8 bytes per point, an absent point is
+// How it evaluates (see evaluator.h): range queries run in batches of steps
+// (max_steps_per_batch); within a batch every node is evaluated for all its steps at once
+// into a column block (one row of steps per series, 8 bytes per point, an absent point is
 // a reserved NaN). Selectors decode each series into reusable column buffers through
 // SampleIterator::NextBatch; range functions slide two indices over those buffers; where an
 // aggregation consumes a selector or a range function, rows are streamed into the group arrays
@@ -57,6 +58,9 @@ struct EngineOptions {
   int64_t max_samples = 50'000'000;
   // Per-query timeout in ms (Prometheus' --query.timeout); 0 = only the caller's Context.
   int64_t timeout_ms = 2 * 60 * 1000;
+  // Range queries are evaluated in batches of at most this many steps, which bounds the
+  // memory a node holds to rows x batch (0 = all steps at once).
+  int64_t max_steps_per_batch = 1024;
   // Step of subqueries written without one (`x[10m:]`): Prometheus uses the global evaluation
   // interval, 1m by default.
   int64_t default_subquery_step_ms = 60 * 1000;

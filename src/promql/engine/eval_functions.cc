@@ -791,7 +791,7 @@ Result<EvalResult> Evaluator::EvalLabelJoin(const parser::Call& c) {
 Result<EvalResult> Evaluator::EvalSort(const parser::Call& c) {
   std::string_view name = c.func->name;
   VIGIL_ASSIGN_OR_RETURN(EvalResult in, Eval(*c.args[0]));
-  if (steps_ != 1 || start_ != end_) {
+  if (is_range_ || steps_ != 1) {
     qs_->annos.Add(SortInRangeQueryWarning(c.pos));
     return in;
   }

@@ -186,6 +186,7 @@ Evaluator::Evaluator(QueryState* qs, int64_t start, int64_t end, int64_t interva
       interval_(interval),
       hint_step_(interval) {
   if (interval_ <= 0) interval_ = 1;
+  is_range_ = start_ != end_;
   steps_ = end_ < start_ ? 0 : size_t((end_ - start_) / interval_) + 1;
 }
 

@@ -131,6 +131,9 @@ class Evaluator {
   Result<EvalResult> Eval(const parser::Expr& e);
 
   size_t steps() const { return steps_; }
+  // Marks this evaluator as one batch of a range query whose start and end differ (sort()
+  // warns there even when the batch has a single step).
+  void set_range_query(bool v) { is_range_ = v; }
   int64_t start() const { return start_; }
   int64_t end() const { return end_; }
   int64_t interval() const { return interval_; }
@@ -211,6 +214,7 @@ class Evaluator {
   int64_t start_, end_, interval_;
   int64_t hint_step_;  // the query's step as Prometheus reports it (0 for instant queries)
   size_t steps_;
+  bool is_range_;  // Prometheus' "start != end" of the evaluation
   HintContext hint_;
 };
 
