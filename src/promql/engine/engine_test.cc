@@ -108,6 +108,23 @@ TEST_F(EngineTest, MaxSamples) {
   EXPECT_LE(ok->peak_samples, 10);
 }
 
+TEST_F(EngineTest, PathologicalQueriesFailCleanly) {
+  Engine e;  // default max_samples
+  for (const char* q : {"max_over_time(vector(1)[1y:1ms])", "count_over_time(m_total[1y:1ms])",
+                        "sum_over_time(vector(time())[10y:1ms])"}) {
+    SCOPED_TRACE(q);
+    auto r = Instant(e, q, 0);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), StatusCode::kResourceExhausted);
+  }
+  EngineOptions o;
+  o.max_samples = 0;  // unlimited still has a hard cap per block
+  Engine u(o);
+  auto r = Instant(u, "max_over_time(vector(1)[100y:1ms])", 0);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), StatusCode::kResourceExhausted);
+}
+
 TEST_F(EngineTest, CancellationAndTimeout) {
   Engine e;
   std::stop_source stop;

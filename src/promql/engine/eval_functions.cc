@@ -418,7 +418,7 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   std::vector<uint8_t> seen(absent ? steps_ : 0, 0);
   std::vector<double> scratch;
   double p[2] = {0, 0};
@@ -442,7 +442,7 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
           std::fill(row_buf.begin(), row_buf.end(), AbsentValue());
           row = row_buf.data();
         } else if (!absent) {
-          row_idx = r.vec.AddRow(meta);
+          VIGIL_ASSIGN_OR_RETURN(row_idx, r.vec.AddRow(meta));
           row = r.vec.row(row_idx);
         }
         size_t lo = 0, hi = 0, n = ts.size();
@@ -522,7 +522,7 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
   if (absent) {
     SeriesMeta m{AbsentLabels(arg), false};
     DropName(&m);
-    size_t idx = r.vec.AddRow(std::move(m));
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(std::move(m)));
     double* row = r.vec.row(idx);
     bool any = false;
     for (size_t k = 0; k < steps_; ++k) {
@@ -546,7 +546,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
   std::string_view name = c.func->name;
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
 
   if (name == "time") {
     r.type = ValueType::kScalar;
@@ -571,7 +571,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
   }
   if (name == "vector") {
     VIGIL_ASSIGN_OR_RETURN(auto a, EvalScalarArg(*c.args[0]));
-    size_t idx = r.vec.AddRow(SeriesMeta{});
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(SeriesMeta{}));
     std::copy(a.begin(), a.end(), r.vec.row(idx));
     VIGIL_RETURN_IF_ERROR(Account(&r));
     return r;
@@ -579,7 +579,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
   DateFunc date_fn = DateFunc::kYear;
   bool is_date = LookupDate(name, &date_fn);
   if (is_date && c.args.empty()) {
-    size_t idx = r.vec.AddRow(SeriesMeta{});
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(SeriesMeta{}));
     double* row = r.vec.row(idx);
     for (size_t k = 0; k < steps_; ++k) row[k] = DatePart(date_fn, StepTime(k) / 1000);
     VIGIL_RETURN_IF_ERROR(Account(&r));
@@ -618,7 +618,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
       const double* row = in.vec.row(i);
       for (size_t k = 0; k < steps_; ++k) seen[k] |= !IsAbsent(row[k]);
     }
-    size_t idx = r.vec.AddRow(SeriesMeta{AbsentLabels(arg0), false});
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(SeriesMeta{AbsentLabels(arg0), false}));
     double* row = r.vec.row(idx);
     bool any = false;
     for (size_t k = 0; k < steps_; ++k) {
@@ -905,7 +905,7 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, Histo
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   // Output rows: one per group (per group and quantile for histogram_quantiles).
   const size_t nq = multi ? ps.size() : 1;
   std::vector<size_t> rows(groups.size() * nq);
@@ -920,7 +920,7 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, Histo
       }
       DropName(&m);
       auto [it, inserted] = row_by_labels.emplace(m.labels.data(), r.vec.rows());
-      if (inserted) r.vec.AddRow(std::move(m));
+      if (inserted) VIGIL_RETURN_IF_ERROR(r.vec.AddRow(std::move(m)).status());
       rows[qi * groups.size() + g] = it->second;
     }
   }
@@ -1115,7 +1115,7 @@ Result<EvalResult> Evaluator::EvalInfo(const parser::Call& c) {
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   std::unordered_map<std::string, size_t> rows;
   std::unordered_map<std::string, size_t> by_sig;
   for (size_t k = 0; k < steps_; ++k) {
@@ -1163,7 +1163,7 @@ Result<EvalResult> Evaluator::EvalInfo(const parser::Call& c) {
         meta.labels = lb.Build();
       }
       auto [it, inserted] = rows.emplace(meta.labels.data(), r.vec.rows());
-      if (inserted) r.vec.AddRow(std::move(meta));
+      if (inserted) VIGIL_RETURN_IF_ERROR(r.vec.AddRow(std::move(meta)).status());
       double& dst = r.vec.row(it->second)[k];
       if (!IsAbsent(dst)) {
         return Status::Execution("vector cannot contain metrics with the same labelset");

@@ -67,7 +67,10 @@ Status Evaluator::Account(EvalResult* r) {
   return r->lease.Acquire(qs_, n);
 }
 
-size_t VectorBlock::AddRow(SeriesMeta meta) {
+Result<size_t> VectorBlock::AddRow(SeriesMeta meta) {
+  if (max_points > 0 && int64_t((series.size() + 1) * steps) > max_points) {
+    return TooManySamplesError();
+  }
   series.push_back(std::move(meta));
   values.resize(series.size() * steps, AbsentValue());
   return series.size() - 1;
@@ -283,6 +286,7 @@ Result<EvalResult> Evaluator::Eval(const parser::Expr& e) {
     r.type = e.Type();
     return r;
   }
+  if (int64_t(steps_) > qs_->PointLimit()) return TooManySamplesError();
   // The hint context of this node's children (restored when this node is done).
   struct Restore {
     Evaluator* ev;
@@ -406,6 +410,7 @@ Result<EvalResult> Evaluator::EvalStepInvariant(const parser::StepInvariantExpr&
     case ValueType::kVector: {
       VectorBlock out;
       out.steps = steps_;
+      if (int64_t(r.vec.series.size() * steps_) > qs_->PointLimit()) return TooManySamplesError();
       out.series = std::move(r.vec.series);
       out.values.resize(out.series.size() * steps_);
       for (size_t i = 0; i < out.series.size(); ++i) {
@@ -440,7 +445,7 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   auto set = qs_->querier->Select(qs_->ctx, false, &hints, vs.matchers);
   std::vector<int64_t> ts;
   std::vector<double> vals;
@@ -453,7 +458,7 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
       std::fill(row_buf.begin(), row_buf.end(), AbsentValue());
       row = row_buf.data();
     } else {
-      size_t row_idx = r.vec.AddRow(SeriesMeta{s.labels(), false});
+      VIGIL_ASSIGN_OR_RETURN(size_t row_idx, r.vec.AddRow(SeriesMeta{s.labels(), false}));
       row = r.vec.row(row_idx);
     }
     auto it = s.Iterator();

@@ -45,14 +45,17 @@ struct SeriesMeta {
 
 struct VectorBlock {
   size_t steps = 0;
+  // Upper bound on series.size() * steps (0 = none); AddRow refuses to grow past it.
+  int64_t max_points = 0;
   std::vector<SeriesMeta> series;
   std::vector<double> values;  // series.size() * steps
 
   size_t rows() const { return series.size(); }
   double* row(size_t i) { return values.data() + i * steps; }
   const double* row(size_t i) const { return values.data() + i * steps; }
-  // Appends a row of absent points; returns its index.
-  size_t AddRow(SeriesMeta meta);
+  // Appends a row of absent points; returns its index. Error: ResourceExhausted (the query's
+  // sample limit) past max_points.
+  Result<size_t> AddRow(SeriesMeta meta);
   // Number of present points.
   int64_t CountPoints() const;
 };
@@ -115,6 +118,11 @@ struct QueryState {
   Status CheckContext(std::string_view env) const;
   // Accounts for `n` more points held in memory; ResourceExhausted past max_samples.
   Status Acquire(int64_t n);
+  // The most points one block may allocate: max_samples, or 2^30 when unlimited, so that a
+  // pathological query fails cleanly instead of exhausting memory.
+  int64_t PointLimit() const {
+    return opts->max_samples > 0 ? opts->max_samples : int64_t(1) << 30;
+  }
   void Release(int64_t n) { current_samples -= n; }
 };
 
@@ -191,6 +199,13 @@ class Evaluator {
                             const RangeSeriesFn& fn);
   // Charges the points of `r` to the query's sample budget for as long as `r` lives.
   Status Account(EvalResult* r);
+  // An empty vector block for this evaluator's steps, bounded by the query's point limit.
+  VectorBlock NewBlock() const {
+    VectorBlock b;
+    b.steps = steps_;
+    b.max_points = qs_->PointLimit();
+    return b;
+  }
 
   // Drops __name__/__type__/__unit__ now unless name removal is delayed (then marks rows).
   void DropName(SeriesMeta* m) const;
