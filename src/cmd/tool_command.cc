@@ -1,8 +1,8 @@
 // `vigil tool <subcommand> ...`: the promtool-like utilities (docs/architecture.md §1).
 //
-// Subcommands are rows of kToolCommands, matched on their words ("promql test"). To add one,
+// Subcommands are rows of kToolCommands, matched on their words ("check config"). To add one,
 // declare its Run function in cmd/commands.h, define it in its own tool_<name>.cc, and add one
-// row here. The Run function receives argv[0] = the last word of its path ("test"), then its
+// row here. The Run function receives argv[0] = the last word of its path ("config"), then its
 // own arguments, and returns the exit code (0 ok, 1 failure, 2 usage).
 #include <cstdio>
 #include <sstream>
@@ -23,7 +23,8 @@ struct ToolCommand {
 
 // Keep sorted by path.
 constexpr ToolCommand kToolCommands[] = {
-    {"promql test", "run PromQL .test scripts (promtool-like)", RunToolPromqlTest},
+    {"check config", "check prometheus.yml files (promtool check config)", RunToolCheckConfig},
+    {"promql test", "run PromQL .test scripts and print pass/fail/skip counts", RunToolPromqlTest},
 };
 
 std::vector<std::string> Words(std::string_view path) {

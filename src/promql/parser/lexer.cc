@@ -296,17 +296,17 @@ std::string DescribeToken(const Token& t) {
       return "end of input";
     case TokenType::kError:
       return "error";
-    case TokenType::kComment:
-      return "comment";
     case TokenType::kIdentifier:
       return "identifier " + GoQuote(t.val);
     case TokenType::kMetricIdentifier:
       return "metric identifier " + GoQuote(t.val);
+    case TokenType::kComment:
     case TokenType::kNumber:
     case TokenType::kDuration:
     case TokenType::kString: {
       std::string_view kind = t.type == TokenType::kNumber     ? "number"
                               : t.type == TokenType::kDuration ? "duration"
+                              : t.type == TokenType::kComment  ? "comment"
                                                                : "string";
       // Go's "%.10q..." for long values: the first 10 code points, quoted.
       size_t runes = 0, i = 0;

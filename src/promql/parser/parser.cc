@@ -575,7 +575,7 @@ class Parser {
   ExprPtr ParseDurationBinaryRest(ExprPtr lhs, int min_prec);
   ExprPtr ParseDurationPrimary();
   ExprPtr ParseDurationLiteral();
-  ExprPtr ParseDurationKeywordCall();
+  ExprPtr ParseDurationKeywordCall(bool check_experimental = true);
   ExprPtr ParsePositiveDurationExpr();
   ExprPtr ParseOffsetDurationExpr();
   ExprPtr ApplyUnaryToDuration(const Token& op, ExprPtr e, bool wrapped);
@@ -1613,7 +1613,7 @@ ExprPtr Parser::ParseDurationLiteral() {
 }
 
 // step() / range() / max_of(a, b) / min_of(a, b); the next token is the keyword.
-ExprPtr Parser::ParseDurationKeywordCall() {
+ExprPtr Parser::ParseDurationKeywordCall(bool check_experimental) {
   Token kw = Next();
   auto d = std::make_unique<DurationExpr>();
   d->start_pos = kw.pos;
@@ -1646,7 +1646,7 @@ ExprPtr Parser::ParseDurationKeywordCall() {
     }
     d->end_pos = Next().end();
   }
-  ExperimentalDurationExpr(*d);
+  if (check_experimental) ExperimentalDurationExpr(*d);
   if (failed()) return nullptr;
   if (!SetHeight(d.get(), {d->lhs.get(), d->rhs.get()})) return nullptr;
   return d;
@@ -1773,7 +1773,10 @@ ExprPtr Parser::ParseDurationExpr(int min_prec) {
 ExprPtr Parser::ParsePositiveDurationExpr() {
   ExprPtr d = ParseDurationExpr(0);
   if (!d) return nullptr;
-  if (auto* n = DynCast<NumberLiteral>(d.get()); n != nullptr && !(n->val > 0)) {
+  // Unlike Prometheus, a positive duration below 1ms is rejected as well: the engine works in
+  // whole milliseconds, and it would print as "0s", which does not parse back.
+  if (auto* n = DynCast<NumberLiteral>(d.get());
+      n != nullptr && (!(n->val > 0) || SecondsToMs(n->val) <= 0)) {
     AddError(n->pos, "duration must be greater than 0");
     return nullptr;
   }
@@ -1827,7 +1830,8 @@ ExprPtr Parser::ParseOffsetDurationExpr() {
     case TokenType::kMaxOf:
     case TokenType::kMinOf: {
       Token op = Next();
-      ExprPtr inner = ParseDurationKeywordCall();
+      // Prometheus checks the feature flag once, on the signed expression.
+      ExprPtr inner = ParseDurationKeywordCall(/*check_experimental=*/false);
       if (!inner) return nullptr;
       auto d = std::make_unique<DurationExpr>();
       d->op = op.type == TokenType::kSub ? DurationExpr::Op::kSub : DurationExpr::Op::kAdd;

@@ -13,8 +13,6 @@ namespace vigil::promql::parser {
 
 namespace {
 
-constexpr size_t kMaxCharactersPerLine = 100;
-
 bool IsLegacyLabelName(std::string_view s) {
   if (s.empty()) return false;
   for (size_t i = 0; i < s.size(); i++) {
@@ -307,9 +305,9 @@ void Write(std::string* out, const Expr& e) {
 
 std::string Indent(int level) { return std::string(static_cast<size_t>(level) * 2, ' '); }
 
-bool NeedsSplit(const Expr& e) { return ToString(e).size() > kMaxCharactersPerLine; }
+bool NeedsSplit(const Expr& e, size_t max_line) { return ToString(e).size() > max_line; }
 
-std::string Pretty(const Expr& e, int level);
+std::string Pretty(const Expr& e, int level, size_t max_line);
 
 std::string TrimSpace(std::string s) {
   size_t b = s.find_first_not_of(" \t\n\r");
@@ -318,55 +316,56 @@ std::string TrimSpace(std::string s) {
   return s.substr(b, end - b + 1);
 }
 
-std::string Pretty(const Expr& e, int level) {
+std::string Pretty(const Expr& e, int level, size_t max_line) {
   switch (e.kind()) {
     case NodeKind::kAggregate: {
       const auto& a = e.As<AggregateExpr>();
       std::string s = Indent(level);
-      if (!NeedsSplit(e)) return s + ToString(e);
+      if (!NeedsSplit(e, max_line)) return s + ToString(e);
       s += AggregateOpPrefix(a);
       s += "(\n";
-      if (AggregateOpHasParam(a.op) && a.param) s += Pretty(*a.param, level + 1) + ",\n";
-      s += Pretty(*a.expr, level + 1) + "\n" + Indent(level) + ")";
+      if (AggregateOpHasParam(a.op) && a.param) s += Pretty(*a.param, level + 1, max_line) + ",\n";
+      s += Pretty(*a.expr, level + 1, max_line) + "\n" + Indent(level) + ")";
       return s;
     }
     case NodeKind::kBinary: {
       const auto& b = e.As<BinaryExpr>();
       std::string s = Indent(level);
-      if (!NeedsSplit(e)) return s + ToString(e);
+      if (!NeedsSplit(e, max_line)) return s + ToString(e);
       std::string op(BinaryOpString(b.op));
       if (b.return_bool) op += " bool";
       op += MatchingString(b);
-      return Pretty(*b.lhs, level + 1) + "\n" + Indent(level) + op + "\n" +
-             Pretty(*b.rhs, level + 1);
+      return Pretty(*b.lhs, level + 1, max_line) + "\n" + Indent(level) + op + "\n" +
+             Pretty(*b.rhs, level + 1, max_line);
     }
     case NodeKind::kCall: {
       const auto& c = e.As<Call>();
       std::string s = Indent(level);
-      if (!NeedsSplit(e)) return s + ToString(e);
+      if (!NeedsSplit(e, max_line)) return s + ToString(e);
       s += std::string(c.func->name) + "(\n";
       for (size_t i = 0; i < c.args.size(); i++) {
         if (i > 0) s += ",\n";
-        s += Pretty(*c.args[i], level + 1);
+        s += Pretty(*c.args[i], level + 1, max_line);
       }
       s += "\n" + Indent(level) + ")";
       return s;
     }
     case NodeKind::kParen: {
       std::string s = Indent(level);
-      if (!NeedsSplit(e)) return s + ToString(e);
-      return s + "(\n" + Pretty(*e.As<ParenExpr>().expr, level + 1) + "\n" + Indent(level) + ")";
+      if (!NeedsSplit(e, max_line)) return s + ToString(e);
+      return s + "(\n" + Pretty(*e.As<ParenExpr>().expr, level + 1, max_line) + "\n" +
+             Indent(level) + ")";
     }
     case NodeKind::kStepInvariant:
-      return Pretty(*e.As<StepInvariantExpr>().expr, level);
+      return Pretty(*e.As<StepInvariantExpr>().expr, level, max_line);
     case NodeKind::kSubquery: {
       const auto& sq = e.As<SubqueryExpr>();
-      if (!NeedsSplit(e)) return ToString(e);
-      return Pretty(*sq.expr, level) + SubquerySuffix(sq);
+      if (!NeedsSplit(e, max_line)) return ToString(e);
+      return Pretty(*sq.expr, level, max_line) + SubquerySuffix(sq);
     }
     case NodeKind::kUnary: {
       const auto& u = e.As<UnaryExpr>();
-      std::string child = TrimSpace(Pretty(*u.expr, level));
+      std::string child = TrimSpace(Pretty(*u.expr, level, max_line));
       return Indent(level) + (u.op == UnaryExpr::Op::kSub ? "-" : "+") + child;
     }
     case NodeKind::kDuration:
@@ -393,15 +392,36 @@ void ShortestDigits(double v, std::string* digits, int* dp) {
   *dp = exp + 1;
 }
 
+// Go's %f layout of shortest digits `d` with decimal point position `dp`.
+void AppendFixed(std::string* out, const std::string& d, int dp) {
+  const int nd = static_cast<int>(d.size());
+  if (dp <= 0) {
+    *out += "0.";
+    *out += std::string(static_cast<size_t>(-dp), '0');
+    *out += d;
+  } else if (dp >= nd) {
+    *out += d;
+    *out += std::string(static_cast<size_t>(dp - nd), '0');
+  } else {
+    *out += d.substr(0, static_cast<size_t>(dp));
+    *out += '.';
+    *out += d.substr(static_cast<size_t>(dp));
+  }
+}
+
 }  // namespace
 
 std::string FormatNumber(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  if (res.ec != std::errc()) return fmt::format("{}", v);
-  return std::string(buf, res.ptr);
+  std::string out;
+  if (std::signbit(v)) out += '-';
+  if (v == 0) return out + "0";
+  std::string d;
+  int dp;
+  ShortestDigits(v, &d, &dp);
+  AppendFixed(&out, d, dp);
+  return out;
 }
 
 std::string FormatFloatV(double v) {
@@ -429,19 +449,7 @@ std::string FormatFloatV(double v) {
     out += std::to_string(ax);
     return out;
   }
-  // %f with max(nd - dp, 0) fractional digits.
-  if (dp <= 0) {
-    out += "0.";
-    out += std::string(static_cast<size_t>(-dp), '0');
-    out += d;
-  } else if (dp >= nd) {
-    out += d;
-    out += std::string(static_cast<size_t>(dp - nd), '0');
-  } else {
-    out += d.substr(0, static_cast<size_t>(dp));
-    out += '.';
-    out += d.substr(static_cast<size_t>(dp));
-  }
+  AppendFixed(&out, d, dp);
   return out;
 }
 
@@ -482,6 +490,6 @@ std::string ToString(const Expr& e) {
   return out;
 }
 
-std::string Prettify(const Expr& e) { return Pretty(e, 0); }
+std::string Prettify(const Expr& e, size_t max_line) { return Pretty(e, 0, max_line); }
 
 }  // namespace vigil::promql::parser

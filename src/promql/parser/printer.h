@@ -4,6 +4,7 @@
 // The output parses back to an equal tree. Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,8 +16,9 @@ namespace vigil::promql::parser {
 // Canonical one-line form: `sum by (job) (rate(http_requests_total{code="200"}[5m]))`.
 std::string ToString(const Expr& e);
 
-// Prometheus' prettified, multi-line, indented form (Expr.Pretty(0)).
-std::string Prettify(const Expr& e);
+// Prometheus' prettified, multi-line, indented form (Expr.Pretty(0)): a node whose one-line
+// form is longer than `max_line` characters is split over several lines.
+std::string Prettify(const Expr& e, size_t max_line = 100);
 
 // Formats a duration in ms as PromQL writes it: "1h30m", "5m", "1d", "500ms", "0s".
 std::string FormatDuration(int64_t ms);

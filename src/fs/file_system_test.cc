@@ -1,0 +1,145 @@
+#include "fs/file_system.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fs/fault_injecting_file_system.h"
+#include "fs/temp_dir.h"
+
+namespace vigil::fs {
+namespace {
+
+TEST(PosixFileSystemTest, WriteAppendReadTruncate) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  FileSystem* fs = DefaultFileSystem();
+  const std::string p = dir.Sub("a/b/file");
+  ASSERT_TRUE(fs->CreateDirs(DirName(p)).ok());
+  {
+    auto f = fs->NewWritableFile(p);
+    ASSERT_TRUE(f.has_value()) << f.error().ToString();
+    ASSERT_TRUE((*f)->Append("hello ").ok());
+    ASSERT_TRUE((*f)->Append("world").ok());
+    EXPECT_EQ((*f)->Size(), 11u);
+    ASSERT_TRUE((*f)->Sync().ok());
+    ASSERT_TRUE((*f)->Truncate(5).ok());
+    ASSERT_TRUE((*f)->Append("!").ok());
+    ASSERT_TRUE((*f)->Close().ok());
+    EXPECT_FALSE((*f)->Append("x").ok());
+  }
+  EXPECT_EQ(*ReadFileToString(fs, p), "hello!");
+  {
+    auto f = fs->NewAppendableFile(p);
+    ASSERT_TRUE(f.has_value());
+    EXPECT_EQ((*f)->Size(), 6u);
+    ASSERT_TRUE((*f)->Append("?").ok());
+  }
+  EXPECT_EQ(*ReadFileToString(fs, p), "hello!?");
+  auto r = fs->NewRandomAccessFile(p);
+  ASSERT_TRUE(r.has_value());
+  char buf[16];
+  EXPECT_EQ(*(*r)->ReadAt(6, buf, 16), 1u);
+  EXPECT_EQ(buf[0], '?');
+  EXPECT_EQ(*(*r)->Size(), 7u);
+  auto m = fs->MapFile(p);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(std::string_view((*m)->data(), (*m)->size()), "hello!?");
+  auto names = fs->ListDir(dir.Sub("a/b"));
+  ASSERT_TRUE(names.has_value());
+  EXPECT_EQ(*names, std::vector<std::string>{"file"});
+}
+
+TEST(PosixFileSystemTest, MissingFileIsNotFound) {
+  TempDir dir;
+  FileSystem* fs = DefaultFileSystem();
+  EXPECT_TRUE(fs->NewSequentialFile(dir.Sub("nope")).error().IsNotFound());
+  EXPECT_TRUE(fs->FileSize(dir.Sub("nope")).error().IsNotFound());
+  EXPECT_FALSE(fs->Exists(dir.Sub("nope")));
+  EXPECT_TRUE(fs->RemoveAll(dir.Sub("nope")).ok());
+}
+
+TEST(PosixFileSystemTest, AtomicWriteAndRename) {
+  TempDir dir;
+  FileSystem* fs = DefaultFileSystem();
+  ASSERT_TRUE(WriteFileAtomic(fs, dir.Sub("x"), "one").ok());
+  ASSERT_TRUE(WriteFileAtomic(fs, dir.Sub("x"), "two").ok());
+  EXPECT_EQ(*ReadFileToString(fs, dir.Sub("x")), "two");
+  EXPECT_FALSE(fs->Exists(dir.Sub("x.tmp")));
+  ASSERT_TRUE(fs->CreateDirs(dir.Sub("d1")).ok());
+  ASSERT_TRUE(fs->Rename(dir.Sub("d1"), dir.Sub("d2")).ok());
+  EXPECT_TRUE(fs->IsDirectory(dir.Sub("d2")));
+}
+
+TEST(PosixFileSystemTest, MapLargerThanFile) {
+  TempDir dir;
+  FileSystem* fs = DefaultFileSystem();
+  auto f = fs->NewWritableFile(dir.Sub("grow"));
+  ASSERT_TRUE(f.has_value());
+  auto m = fs->MapFile(dir.Sub("grow"), 1 << 20);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ((*m)->size(), size_t(1) << 20);
+  ASSERT_TRUE((*f)->Append("late data").ok());
+  // A shared mapping sees data written after it was made.
+  EXPECT_EQ(std::string_view((*m)->data(), 9), "late data");
+}
+
+TEST(FaultInjectingFileSystemTest, ShortWriteThenEnospc) {
+  TempDir dir;
+  FaultInjectingFileSystem fs(DefaultFileSystem());
+  auto f = fs.NewWritableFile(dir.Sub("f"));
+  ASSERT_TRUE(f.has_value());
+  fs.FailWritesAfter(4);
+  Status s = (*f)->Append("abcdefgh");
+  EXPECT_TRUE(s.IsIOError());
+  EXPECT_NE(s.message().find("No space left"), std::string_view::npos) << s.ToString();
+  EXPECT_EQ((*f)->Size(), 4u);
+  EXPECT_FALSE((*f)->Append("x").ok());
+  fs.ClearFaults();
+  ASSERT_TRUE((*f)->Append("x").ok());
+  EXPECT_EQ(*ReadFileToString(&fs, dir.Sub("f")), "abcdx");
+  EXPECT_EQ(fs.bytes_appended(), 5u);
+}
+
+TEST(FaultInjectingFileSystemTest, CrashDropsUnsyncedTail) {
+  TempDir dir;
+  FaultInjectingFileSystem fs(DefaultFileSystem());
+  auto f = fs.NewWritableFile(dir.Sub("f"));
+  ASSERT_TRUE(f.has_value());
+  ASSERT_TRUE((*f)->Append("durable").ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  ASSERT_TRUE((*f)->Append("-lost").ok());
+  auto g = fs.NewWritableFile(dir.Sub("never-synced"));
+  ASSERT_TRUE((*g)->Append("gone").ok());
+  ASSERT_TRUE(fs.DropUnsyncedData().ok());
+  EXPECT_EQ(*ReadFileToString(&fs, dir.Sub("f")), "durable");
+  EXPECT_EQ(*ReadFileToString(&fs, dir.Sub("never-synced")), "");
+}
+
+TEST(FaultInjectingFileSystemTest, FailedSyncDoesNotMakeDataDurable) {
+  TempDir dir;
+  FaultInjectingFileSystem fs(DefaultFileSystem());
+  auto f = fs.NewWritableFile(dir.Sub("f"));
+  ASSERT_TRUE((*f)->Append("abc").ok());
+  fs.FailSyncs();
+  EXPECT_TRUE((*f)->Sync().IsIOError());
+  ASSERT_TRUE(fs.DropUnsyncedData().ok());
+  EXPECT_EQ(*ReadFileToString(&fs, dir.Sub("f")), "");
+}
+
+TEST(FaultInjectingFileSystemTest, RenameCarriesSyncState) {
+  TempDir dir;
+  FaultInjectingFileSystem fs(DefaultFileSystem());
+  ASSERT_TRUE(fs.CreateDirs(dir.Sub("tmp")).ok());
+  auto f = fs.NewWritableFile(dir.Sub("tmp/seg"));
+  ASSERT_TRUE((*f)->Append("synced").ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  ASSERT_TRUE((*f)->Append("+unsynced").ok());
+  ASSERT_TRUE((*f)->Close().ok());
+  ASSERT_TRUE(fs.Rename(dir.Sub("tmp"), dir.Sub("final")).ok());
+  ASSERT_TRUE(fs.DropUnsyncedData().ok());
+  EXPECT_EQ(*ReadFileToString(&fs, dir.Sub("final/seg")), "synced");
+}
+
+}  // namespace
+}  // namespace vigil::fs

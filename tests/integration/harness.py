@@ -1,0 +1,167 @@
+"""Helpers for Vigil's end-to-end tests: free ports, processes that are always stopped,
+HTTP/JSON calls, polling with deadlines. Python 3 standard library only."""
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+VIGIL = os.environ.get("VIGIL_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "bin", "vigil")
+SOURCE_DIR = os.environ.get("VIGIL_SOURCE_DIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+
+_procs = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_ports(n):
+    """n distinct free ports (held open together so they differ)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def tempdir(prefix="vigil-it-"):
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+class Proc:
+    """A child process whose output goes to a log file; stopped at exit no matter what."""
+
+    def __init__(self, argv, name, log_dir=None):
+        self.name = name
+        self.log_path = os.path.join(log_dir or tempdir(), f"{name}.log")
+        self.log = open(self.log_path, "ab")
+        self.argv = argv
+        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        _procs.append(self)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        return self.p.returncode
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def tail(self, n=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                return b"\n".join(f.read().splitlines()[-n:]).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def rss_kb(self, field="VmRSS"):
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+
+@atexit.register
+def _stop_all():
+    for p in _procs:
+        try:
+            p.stop(signal.SIGKILL, 5)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def http(method, url, body=None, headers=None, timeout=30):
+    """Returns (status, headers dict, body bytes); never raises on HTTP error statuses."""
+    data = body if body is None or isinstance(body, bytes) else body.encode()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def get_json(url, params=None, timeout=30):
+    if params:
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params, doseq=True)
+    st, _, body = http("GET", url, timeout=timeout)
+    try:
+        return st, json.loads(body)
+    except ValueError:
+        return st, {"raw": body.decode(errors="replace")}
+
+
+def wait_until(pred, timeout=60, interval=0.2, what="condition"):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = pred()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001 -- keep polling until the deadline
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def wait_http_ok(url, timeout=60, proc=None):
+    def ok():
+        if proc is not None and not proc.alive():
+            raise AssertionError(f"{proc.name} exited:\n{proc.tail()}")
+        st, _, _ = http("GET", url, timeout=2)
+        return st == 200
+    return wait_until(ok, timeout, what=url)
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def main(tests):
+    """Runs the given test functions in order; prints a summary; exits non-zero on failure."""
+    failed = 0
+    for t in tests:
+        t0 = time.time()
+        try:
+            t()
+            print(f"PASS {t.__name__} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            print(f"FAIL {t.__name__}: {e}", flush=True)
+            for p in _procs:
+                print(f"--- log of {p.name} ---\n{p.tail()}", flush=True)
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
