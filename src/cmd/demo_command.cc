@@ -6,7 +6,9 @@
 // Ctrl-C stops everything it started. Data lives in a temp dir unless --data is given.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -14,8 +16,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <pthread.h>
-#include <sys/wait.h>
 
 #include "base/logging.h"
 #include "cmd/commands.h"
@@ -134,8 +134,8 @@ int RunDemo(int argc, char** argv) {
                     "\n  external_labels:\n    cluster: demo\n"
                     "scrape_configs:\n"
                     "  - job_name: fleet\n    file_sd_configs:\n      - files: ['" +
-                    sd_file + "']\n" + "  - job_name: vigil\n    static_configs:\n      - targets: ['" +
-                    self + "']\n";
+                    sd_file + "']\n" +
+                    "  - job_name: vigil\n    static_configs:\n      - targets: ['" + self + "']\n";
   if (node > 0) {
     cfg += "  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:" +
            std::to_string(node_port) + "']\n";
