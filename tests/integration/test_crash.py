@@ -13,12 +13,14 @@ TARGETS, SERIES = 10, 2000
 
 def snapshot(url, t):
     """Per-series sample counts and sums over the last hour at time t (pinned with @)."""
-    cnt = query(url, f'count_over_time({{__name__=~".+"}}[1h] @ {t})')
-    total = sum(float(r["value"][1]) for r in cnt)
+    # Names are kept through count_over_time (delayed __name__ removal) so that series of
+    # different metrics stay distinct inside the aggregation.
+    n_series = float(query(url, f'count(count_over_time({{__name__=~".+"}}[1h] @ {t}))')[0]["value"][1])
+    total = float(query(url, f'sum(count_over_time({{__name__=~".+"}}[1h] @ {t}))')[0]["value"][1])
     # Values of a few series in full (timestamps and values).
     ups = query(url, f"up[1h] @ {t}")
     sums = query(url, f'sum(sum_over_time({{__name__=~".+", __name__!~"scrape_.*"}}[1h] @ {t}))')
-    return len(cnt), total, {r["metric"]["instance"]: r["values"] for r in ups}, \
+    return n_series, total, {r["metric"]["instance"]: r["values"] for r in ups}, \
         float(sums[0]["value"][1]) if sums else 0
 
 
@@ -26,7 +28,8 @@ def test_kill9_loses_no_acknowledged_sample():
     fleet, base = start_fleet(TARGETS, SERIES, LOG)
     cfg = ("scrape_configs:\n  - job_name: fleet\n    scrape_interval: 1s\n    static_configs:\n"
            "      - targets: [" + ", ".join(f"'127.0.0.1:{base + i}'" for i in range(TARGETS)) + "]\n")
-    server, url, data = start_server(cfg, LOG, name="vigil")
+    flags = ["--enable-feature=promql-delayed-name-removal"]
+    server, url, data = start_server(cfg, LOG, extra=flags, name="vigil")
     wait_until(lambda: (scalar_query(url, "sum(up)") or 0) == TARGETS, 30, what="targets up")
     time.sleep(8)  # several scrapes, still ingesting
 
@@ -36,7 +39,7 @@ def test_kill9_loses_no_acknowledged_sample():
     server.kill9()  # while scrapes keep coming
     check(before[1] > TARGETS * SERIES * 3, f"too few samples before the kill: {before[1]}")
 
-    server2, url2, _ = start_server(cfg, LOG, data_dir=data, name="vigil-restarted")
+    server2, url2, _ = start_server(cfg, LOG, extra=flags, data_dir=data, name="vigil-restarted")
     rss_restart = server2.rss_kb("VmHWM")
     after = snapshot(url2, f"{t:.3f}")
     check(after[0] == before[0], f"series with samples before the kill: {before[0]} -> {after[0]}")
