@@ -24,6 +24,7 @@ struct ToolCommand {
 // Keep sorted by path.
 constexpr ToolCommand kToolCommands[] = {
     {"check config", "check prometheus.yml files (promtool check config)", RunToolCheckConfig},
+    {"promql test", "run PromQL .test scripts and print pass/fail/skip counts", RunToolPromqlTest},
 };
 
 std::vector<std::string> Words(std::string_view path) {
