@@ -2,11 +2,12 @@
 // built to need <= 300 bytes of RSS per active series. Implements storage::Storage.
 //
 // Memory layout (README.md in this folder has the per-series budget):
-//  * every series has a dense uint32 id (= its SeriesRef and its WAL ref; 0 is "none");
+//  * every series has a dense uint32 id (= its WAL ref and chunk-file series ref; 0 is
+//    "none"); the SeriesRef handed to callers is label-set handle << 32 | id;
 //  * per-series state is one 48-byte SeriesState slot in a ChunkedArray (pages never move,
-//    untouched pages cost nothing): XOR appender state, open-chunk slab cell, chunk mint,
-//    next cut time, list of full-chunk refs, label-set handle (chunk mint is decoded from
-//    the chunk's first sample);
+//    untouched pages cost nothing): XOR appender state, open-chunk slab cell, flags and
+//    next cut time, list of full-chunk refs, label-set handle (the chunk mint is decoded
+//    from the chunk's first sample);
 //  * label names/values are interned in a SymbolTable; a label set is varint symbol ids in a
 //    LabelStore (often as a small diff against a similar series);
 //  * SeriesHash maps label hash -> id; PostingsIndex keeps a roaring bitmap per label pair;
@@ -35,7 +36,8 @@
 //    every committer waiting, I/O outside all head locks), then applies the samples.
 //  * Truncate() runs one at a time (truncate_mu_); it takes stripes one by one and
 //    index_mu_ as writer only to remove dead series. Lock order: truncate_mu_ > index_mu_ >
-//    stripe > wal_mu_.
+//    stripe > (chunk store, slab class) ; wal_mu_ and appenders_mu_ are leaves.
+//  * Open() replays before the head is shared: replay appends without stripe locks.
 //  * Samples of one commit become visible series by series (there is no cross-series
 //    isolation watermark yet); a reader never sees a torn chunk.
 //
@@ -175,8 +177,12 @@ struct HeadStats {
 class Head final : public storage::Storage, private Slab::Relocator {
  public:
   // Opens a head: creates dir/wal and dir/chunks_head if needed, scans the head chunk
-  // files, replays the WAL (checkpoint then segments). Corruption in the WAL tail is
-  // repaired (the damaged tail is dropped and counted); other I/O errors fail.
+  // files, replays the WAL (newest checkpoint, then the segments after it) and starts a
+  // new WAL segment. Damage is repaired as Prometheus does and counted (wal_corruptions,
+  // mmap_chunk_corruptions): a torn or damaged WAL record ends the replay, the segment is
+  // cut there and later segments are deleted; a damaged chunk file is deleted with the
+  // files after it. Errors: InvalidArgument for bad options; IOError (and Corruption for a
+  // WAL whose segment names are not consecutive) fail the open.
   static Result<std::unique_ptr<Head>> Open(HeadOptions opts);
   ~Head() override;
 

@@ -40,7 +40,7 @@ using vigil::tsdb::HeadOptions;
 // Resident memory of this process: total, anonymous (heap, mmapped structures) and
 // file-backed (mapped chunk files, binary).
 struct Rss {
-  size_t total = 0, anon = 0, file = 0;
+  size_t total = 0, anon = 0, file = 0, peak = 0;
 };
 Rss ReadRss() {
   FILE* f = std::fopen("/proc/self/status", "r");
@@ -51,6 +51,7 @@ Rss ReadRss() {
     if (std::strncmp(line, "VmRSS:", 6) == 0) r.total = std::strtoull(line + 6, nullptr, 10) << 10;
     if (std::strncmp(line, "RssAnon:", 8) == 0) r.anon = std::strtoull(line + 8, nullptr, 10) << 10;
     if (std::strncmp(line, "RssFile:", 8) == 0) r.file = std::strtoull(line + 8, nullptr, 10) << 10;
+    if (std::strncmp(line, "VmHWM:", 6) == 0) r.peak = std::strtoull(line + 6, nullptr, 10) << 10;
   }
   std::fclose(f);
   return r;
@@ -249,10 +250,10 @@ int Replay(const Args& a) {
   PrintMemory(head->get(), n);
   std::printf(
       "restart RSS: %.1f MiB total; head: %.0f B/series (%.0f anon + %.0f file-backed; "
-      "process baseline %.1f MiB)\n",
+      "peak during replay %.0f B/series; process baseline %.1f MiB)\n",
       double(rss.total) / (1 << 20), double(rss.total - rss0.total) / n,
       double(rss.anon - rss0.anon) / n, double(int64_t(rss.file) - int64_t(rss0.file)) / n,
-      double(rss0.total) / (1 << 20));
+      double(rss.peak - rss0.total) / n, double(rss0.total) / (1 << 20));
   return 0;
 }
 

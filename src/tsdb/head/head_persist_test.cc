@@ -15,6 +15,7 @@
 #include "fs/temp_dir.h"
 #include "model/value.h"
 #include "tsdb/head/head.h"
+#include "tsdb/head/head_wal.h"
 #include "tsdb/wal/format.h"
 
 namespace vigil {
@@ -674,6 +675,26 @@ TEST(HeadTruncate, ConcurrentChurnTruncateAndQueriesInMemory) { ConcurrentChurn(
 TEST(HeadTruncate, ConcurrentChurnTruncateAndQueriesOnDisk) {
   fs::TempDir d;
   ConcurrentChurn(d.path());
+}
+
+TEST(HeadWalEncoding, DirectSamplesEncoderMatchesTheWalCodec) {
+  std::mt19937_64 rng(7);
+  for (size_t n : {1, 2, 17, 1000}) {
+    std::vector<WalSample> v;
+    for (size_t i = 0; i < n; ++i) {
+      // Refs and times both above and below the first sample's (negative deltas), extremes.
+      v.push_back(WalSample{rng() % 3 == 0 ? rng() : rng() % 5000,
+                            i == 1 ? INT64_MIN : int64_t(rng() % 2000000) - 1000000,
+                            std::bit_cast<double>(rng())});
+    }
+    std::string direct;
+    EncodeSamplesRecordTo(&direct, v.size(), [&](size_t i, uint64_t* ref, int64_t* t, double* x) {
+      *ref = v[i].ref;
+      *t = v[i].t;
+      *x = v[i].v;
+    });
+    EXPECT_EQ(direct, EncodeSamplesRecord(v)) << n;
+  }
 }
 
 TEST(HeadPersist, OpenRejectsBadWalSegmentSize) {
