@@ -69,10 +69,11 @@ function vigilBin() {
   return null;
 }
 
-function hasSubcommand(bin, name) {
-  if (!bin) return false;
+// The subcommand's --help text when `vigil <name> --help` works, else null.
+function subcommandHelp(bin, name) {
+  if (!bin) return null;
   const r = spawnSync(bin, [name, '--help'], { encoding: 'utf8', timeout: 10000 });
-  return r.status === 0;
+  return r.status === 0 ? `${r.stdout}${r.stderr}` : null;
 }
 
 async function waitFor(what, fn, timeoutMs) {
@@ -164,7 +165,8 @@ export async function startStack({ log = () => {} } = {}) {
   try {
     const bin = vigilBin();
     const fleetBase = await freeRange(FLEET_TARGETS);
-    if (hasSubcommand(bin, 'fleet')) {
+    const fleetHelp = subcommandHelp(bin, 'fleet');
+    if (fleetHelp && ['--targets', '--series-per-target', '--base-port'].every((f) => fleetHelp.includes(f))) {
       run(bin, ['fleet', `--targets=${FLEET_TARGETS}`, `--series-per-target=${FLEET_SERIES}`,
         `--base-port=${fleetBase}`], 'fleet');
     } else {
@@ -180,12 +182,28 @@ export async function startStack({ log = () => {} } = {}) {
     fs.writeFileSync(configPath, prometheusConfig(fleetBase, nodePort, serverPort));
     let url;
     let kind;
-    if (process.env.VIGIL_UI_PROMETHEUS !== '1' && hasSubcommand(bin, 'server')) {
+    if (process.env.VIGIL_UI_SERVER !== 'prometheus' && subcommandHelp(bin, 'server')) {
       kind = 'vigil';
-      run(bin, ['server', `--config.file=${configPath}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`,
+      const p = run(bin, ['server', `--config.file=${configPath}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`,
         `--web.listen-address=127.0.0.1:${serverPort}`], 'vigil');
       url = `http://127.0.0.1:${serverPort}`;
-    } else {
+      // Use vigil only once it serves this UI; else fall back to Prometheus + the static server.
+      const servesUi = await waitFor('vigil server', async () => {
+        if (p.exitCode !== null) return 'exited';
+        const r = await fetch(`${url}/`);
+        return (await r.text()).includes('id="app"') ? 'ui' : 'no-ui';
+      }, 30000).catch(() => 'down');
+      if (servesUi !== 'ui') {
+        log(`vigil server does not serve the UI (${servesUi}); using Prometheus instead`);
+        if (p.exitCode === null && p.signalCode === null) {
+          const exited = new Promise((r) => p.once('exit', r));
+          p.kill('SIGKILL');
+          await exited;
+        }
+        kind = null;
+      }
+    }
+    if (!kind) {
       kind = 'prometheus';
       run('prometheus', [`--config.file=${configPath}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`,
         `--web.listen-address=127.0.0.1:${serverPort}`, '--log.level=warn'], 'prometheus');
@@ -203,13 +221,13 @@ export async function startStack({ log = () => {} } = {}) {
       const v = j.data.result[0];
       return v && Number(v.value[1]) === FLEET_TARGETS;
     }, 90000);
-    const minScrapes = 6;
+    const minScrapes = Number(process.env.VIGIL_UI_MIN_SCRAPES || 10);
     await waitFor('enough scrapes', async () => {
       const q = `min(count_over_time(up{job="fleet"}[5m]))`;
       const j = await getJson(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
       const v = j.data.result[0];
       return v && Number(v.value[1]) >= minScrapes;
-    }, 90000);
+    }, 90000 + minScrapes * SCRAPE_INTERVAL_S * 1000);
     log(`${kind} at ${url} (logs in ${tmp})`);
     return { url, api, kind, tmp, stop };
   } catch (e) {

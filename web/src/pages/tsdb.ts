@@ -5,7 +5,7 @@ import { ApiError, apiGet, buildInfo } from '../api';
 import { errorBox, h, select } from '../dom';
 import { formatValue } from '../format';
 import { setParams, type Cleanup } from '../router';
-import { formatTime } from '../time';
+import { formatDuration, formatTime } from '../time';
 
 interface NameValue { name: string; value: number }
 interface TsdbStatus {
@@ -57,8 +57,9 @@ export function mountTsdb(root: HTMLElement, params: URLSearchParams): Cleanup {
     h('div', { class: 'toolbar' }, h('h1', null, 'TSDB status'), h('label', null, 'Top ', limitSel), info),
     messages, head, memory, tables));
 
-  function stat(title: string, value: string, testid?: string) {
-    return h('div', { class: 'stat', 'data-testid': testid }, h('div', { class: 'stat-title' }, title), h('div', { class: 'stat-value' }, value));
+  function stat(title: string, value: string, testid?: string, caption?: string) {
+    return h('div', { class: 'stat', 'data-testid': testid }, h('div', { class: 'stat-title' }, title),
+      h('div', { class: 'stat-value' }, value), caption ? h('div', { class: 'stat-caption' }, caption) : null);
   }
 
   function table(title: string, rows: NameValue[] | null, valueTitle: string, unit = 'none', total?: number) {
@@ -93,7 +94,8 @@ export function mountTsdb(root: HTMLElement, params: URLSearchParams): Cleanup {
       stat('Head series', hs.numSeries.toLocaleString(), 'head-series'),
       stat('Head chunks', hs.chunkCount.toLocaleString()),
       stat('Label pairs', hs.numLabelPairs !== undefined ? hs.numLabelPairs.toLocaleString() : 'n/a'),
-      stat('Head time range', hs.minTime > 0 && hs.maxTime > 0 ? `${formatTime(hs.minTime / 1000)} → ${formatTime(hs.maxTime / 1000).slice(11)}` : 'empty'),
+      stat('Head time range', hs.minTime > 0 && hs.maxTime >= hs.minTime ? formatDuration((hs.maxTime - hs.minTime) / 1000) : 'empty',
+        undefined, hs.minTime > 0 ? `${formatTime(hs.minTime / 1000)} → ${formatTime(hs.maxTime / 1000).slice(11)}` : undefined),
       stat('Resident memory', rss !== undefined ? formatValue(rss, 'bytes') : 'n/a'),
       stat('Memory per head series', rss !== undefined && hs.numSeries > 0 ? `${Math.round(rss / hs.numSeries).toLocaleString()} B` : 'n/a', 'bytes-per-series'),
     );
