@@ -79,7 +79,12 @@ after(async () => {
 
 describe('explore', () => {
   test('first paint is under a second', async () => {
-    const page = await newPage();
+    // Warm the browser process up, then load the page in a fresh context (empty cache).
+    const warm = await newPage();
+    await warm.goto('/explore', { waitUntil: 'load' });
+    await warm.close();
+    const fresh = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: stack.url, colorScheme: 'dark' });
+    const page = await fresh.newPage();
     await page.goto('/explore', { waitUntil: 'load' });
     const fcp = await page.evaluate(() => new Promise((resolve) => {
       const e = performance.getEntriesByName('first-contentful-paint')[0];
@@ -88,7 +93,7 @@ describe('explore', () => {
     }));
     console.log(`# first contentful paint: ${Math.round(fcp)} ms`);
     assert.ok(fcp < 1000, `first contentful paint ${fcp} ms`);
-    await page.close();
+    await fresh.close();
   });
 
   test('a range query draws its series and the URL restores it', async () => {
