@@ -3,7 +3,7 @@ import { parseDurationSeconds } from './api';
 
 export const RANGE_PRESETS = ['5m', '15m', '30m', '1h', '3h', '6h', '12h', '1d', '2d', '7d'];
 export const STEP_PRESETS = ['auto', '1s', '5s', '10s', '15s', '30s', '1m', '5m', '15m', '1h'];
-const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+const NICE_STEPS = [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
 /** A time range: `range` seconds ending at `end` (unix seconds; null = now). */
 export interface TimeRange { rangeS: number; end: number | null }
@@ -14,11 +14,12 @@ export function resolve(tr: TimeRange): { start: number; end: number } {
 }
 
 /**
- * Step for a graph `widthPx` wide: about one point per 2 pixels, rounded up to a nice value,
- * never below `minStepS`, and within Prometheus' 11000 points per series.
+ * Step for a graph `widthPx` wide: about one point per 3 pixels (lines stay smooth; the server
+ * evaluates a third of the steps a point per pixel would cost), rounded up to a nice value, never
+ * below `minStepS`, and within Prometheus' 11000 points per series.
  */
 export function autoStep(rangeS: number, widthPx: number, minStepS = 1): number {
-  const raw = Math.max(rangeS / Math.max(50, widthPx / 2), rangeS / 11000, minStepS);
+  const raw = Math.max(rangeS / Math.max(50, widthPx / 3), rangeS / 11000, minStepS);
   for (const s of NICE_STEPS) if (s >= raw) return s;
   return Math.ceil(raw / 86400) * 86400;
 }

@@ -52,15 +52,15 @@ test('interpolate: variables, All and built-in intervals', () => {
   assert.equal(rateInterval(120, 15), 135);
 });
 
-test('autoStep: about one point per two pixels, nice values, bounded', () => {
+test('autoStep: about one point per three pixels, nice values, bounded', () => {
   const cases: Array<[number, number, number, number]> = [
     // range s, width px, min step, want
-    [3600, 700, 1, 15],
+    [3600, 700, 1, 20],
     [3600, 700, 30, 30],
     [300, 1400, 1, 1],
-    [86400, 700, 15, 300],
-    [7 * 86400, 1400, 15, 900],
-    [365 * 86400, 200, 1, 86400 * 4],
+    [86400, 700, 15, 600],
+    [7 * 86400, 1400, 15, 1800],
+    [365 * 86400, 200, 1, 86400 * 6],
   ];
   for (const [range, width, min, want] of cases) assert.equal(autoStep(range, width, min), want, `${range}/${width}`);
   // Never more than 11000 points (Prometheus' limit).
