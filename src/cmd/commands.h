@@ -5,5 +5,12 @@
 namespace vigil::cmd {
 
 int RunVersion(int argc, char** argv);
+int RunServer(int argc, char** argv);
+int RunFleet(int argc, char** argv);
+int RunTool(int argc, char** argv);
+
+// `vigil tool` subcommands (rows of kToolCommands in tool_command.cc).
+int RunToolCheckConfig(int argc, char** argv);
+int RunToolPromqlTest(int argc, char** argv);
 
 }  // namespace vigil::cmd

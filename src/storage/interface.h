@@ -69,6 +69,21 @@ class SampleIterator {
   virtual int64_t AtT() const = 0;
   virtual double AtV() const = 0;
   virtual Status Err() const { return Status::OK(); }
+
+  // Batch form of Next(): advances up to `max` times and stores each sample in ts[i], vs[i].
+  // Returns the number stored; fewer than `max` means the iterator is exhausted (or failed, see
+  // Err()). Afterwards the iterator stands where `n` calls of Next() would have left it.
+  // Implementations override it to decode without a virtual call per sample (the PromQL engine
+  // reads series into column buffers with it).
+  virtual size_t NextBatch(int64_t* ts, double* vs, size_t max) {
+    size_t n = 0;
+    while (n < max && Next()) {
+      ts[n] = AtT();
+      vs[n] = AtV();
+      ++n;
+    }
+    return n;
+  }
 };
 
 class Series {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/series.h"
+
 namespace vigil::storage {
 namespace {
 
@@ -35,6 +37,32 @@ TEST(MemoryStorageTest, UncommittedIsInvisible) {
   ASSERT_TRUE(app->Append(0, Labels{{"__name__", "x"}}, 1, 1).has_value());
   ASSERT_TRUE(app->Rollback().ok());
   EXPECT_EQ(s.NumSeries(), 0u);
+}
+
+TEST(ListSampleIteratorTest, NextBatch) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 10; ++i) samples.push_back({i * 10, double(i)});
+  ListSampleIterator it(&samples);
+  int64_t ts[4];
+  double vs[4];
+  ASSERT_EQ(it.NextBatch(ts, vs, 4), 4u);
+  EXPECT_EQ(ts[0], 0);
+  EXPECT_EQ(vs[3], 3);
+  EXPECT_EQ(it.AtT(), 30);  // stands on the last sample read
+  ASSERT_TRUE(it.Next());
+  EXPECT_EQ(it.AtT(), 40);
+  ASSERT_EQ(it.NextBatch(ts, vs, 4), 4u);
+  EXPECT_EQ(ts[0], 50);
+  EXPECT_EQ(it.NextBatch(ts, vs, 4), 1u);  // exhausted
+  EXPECT_EQ(ts[0], 90);
+  EXPECT_EQ(it.NextBatch(ts, vs, 4), 0u);
+  EXPECT_FALSE(it.Next());
+  // The default implementation (Next/AtT/AtV) behaves the same.
+  ListSampleIterator it2(&samples);
+  ASSERT_TRUE(it2.Seek(75));
+  EXPECT_EQ(it2.AtT(), 80);
+  EXPECT_EQ(it2.SampleIterator::NextBatch(ts, vs, 4), 1u);
+  EXPECT_EQ(ts[0], 90);
 }
 
 }  // namespace

@@ -16,6 +16,21 @@ bool ListSampleIterator::Seek(int64_t t) {
   return i_ < s_->size();
 }
 
+size_t ListSampleIterator::NextBatch(int64_t* ts, double* vs, size_t max) {
+  size_t start = i_ + 1;  // i_ == size_t(-1) before the first Next()
+  if (start >= s_->size()) {
+    i_ = s_->size();
+    return 0;
+  }
+  size_t n = std::min(max, s_->size() - start);
+  for (size_t k = 0; k < n; ++k) {
+    ts[k] = (*s_)[start + k].t;
+    vs[k] = (*s_)[start + k].v;
+  }
+  i_ = n < max ? s_->size() : start + n - 1;
+  return n;
+}
+
 const Series& ErrorSeriesSet::At() const {
   VIGIL_CHECK(false && "At() on an ErrorSeriesSet");
   __builtin_unreachable();

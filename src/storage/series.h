@@ -18,6 +18,7 @@ class ListSampleIterator final : public SampleIterator {
   bool Seek(int64_t t) override;
   int64_t AtT() const override { return (*s_)[i_].t; }
   double AtV() const override { return (*s_)[i_].v; }
+  size_t NextBatch(int64_t* ts, double* vs, size_t max) override;
 
  private:
   const std::vector<Sample>* s_;

@@ -62,22 +62,20 @@ constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8
 // exposition values ("12345", "0.52", "1.23456789e+06") several times faster than from_chars.
 // Returns false (touching nothing) when the input is not such a number.
 bool FastDecimal(const char* p, const char* e, bool neg, double* out) {
+  // Digits are accumulated without a per-digit bound check; more than 19 of them (where m may
+  // have wrapped) are rejected afterwards.
   uint64_t m = 0;
-  int digits = 0;
+  const char* start = p;
+  while (p < e && static_cast<unsigned char>(*p - '0') <= 9) m = m * 10 + uint64_t(*p++ - '0');
+  ptrdiff_t digits = p - start;
   int exp10 = 0;
-  while (p < e && static_cast<unsigned char>(*p - '0') <= 9) {
-    if (++digits > 19) return false;
-    m = m * 10 + uint64_t(*p++ - '0');
-  }
   if (p < e && *p == '.') {
-    ++p;
-    while (p < e && static_cast<unsigned char>(*p - '0') <= 9) {
-      if (++digits > 19) return false;
-      m = m * 10 + uint64_t(*p++ - '0');
-      --exp10;
-    }
+    const char* frac = ++p;
+    while (p < e && static_cast<unsigned char>(*p - '0') <= 9) m = m * 10 + uint64_t(*p++ - '0');
+    digits += p - frac;
+    exp10 = -int(p - frac);
   }
-  if (digits == 0) return false;
+  if (digits == 0 || digits > 19) return false;
   if (p < e && (*p == 'e' || *p == 'E')) {
     ++p;
     bool eneg = false;

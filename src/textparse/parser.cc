@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "base/logging.h"
 #include "model/value.h"
 #include "textparse/float.h"
 #include "textparse/scan.h"
@@ -154,8 +155,8 @@ void Parser::ReserveScratchForLine() {
 char* Parser::ScratchFor(size_t n) {
   if (!scratch_line_ready_) ReserveScratchForLine();
   // Callers only ask for the size of a disjoint part of the current line, so the total
-  // stays within the line length reserved above.
-  (void)n;
+  // stays within the line length reserved above (growing here would move earlier views).
+  VIGIL_CHECK(scratch_len_ + n <= scratch_cap_);
   return scratch_.get() + scratch_len_;
 }
 
@@ -282,6 +283,7 @@ PromParser::PromParser(std::string_view body, const ParserOptions& opts) : Parse
 
 Result<Entry> PromParser::Next() {
   if (!err_.ok()) return err_;
+  labels_pending_ = false;
   for (;;) {
     if (!NextLine()) {
       if (!err_.ok()) return err_;

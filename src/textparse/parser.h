@@ -14,9 +14,10 @@
 // byte outside the body is ever read.
 //
 // Errors are sticky: once Next() has returned an error, it returns the same error forever.
-// Every error is Status::InvalidArgument with the 1-based line number, what was expected
-// and what was found, e.g. `line 3: expected equal sign after label name, got "x" while
-// parsing "foo{a x"`. A parser is not thread-safe; use one per scrape.
+// Every error is Status::InvalidArgument with the 1-based line number (except OpenMetrics'
+// "data does not end with # EOF"), what was expected and what was found, e.g. `line 3: expected
+// equal sign after label name, got "x" while parsing "foo{a x"`. A parser is not thread-safe; use
+// one per scrape.
 #pragma once
 
 #include <cstddef>

@@ -39,6 +39,7 @@ TEST_P(PromValidTest, Parses) {
   auto got_lazy = ParseAll(q);
   ASSERT_TRUE(got_lazy.error.ok()) << got_lazy.error.ToString();
   EXPECT_EQ(got_lazy.entries, c.want);
+  EXPECT_EQ(got_lazy.series, got.series);
 }
 
 const ValidCase kValidCases[] = {
@@ -307,6 +308,18 @@ TEST(PromParserTest, LazyLabelsDefersLabelWork) {
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("line 4: expected label value"), std::string::npos) << s.ToString();
   EXPECT_FALSE(p.Next().has_value());
+}
+
+TEST(PromParserTest, LazyLabelsNotPendingAfterOtherEntries) {
+  ParserOptions opts;
+  opts.lazy_labels = true;
+  PromParser p("a{x=\"1\"} 1\n# HELP a h\n", opts);
+  ASSERT_EQ(*p.Next(), Entry::kSeries);
+  ASSERT_EQ(*p.Next(), Entry::kHelp);
+  EXPECT_TRUE(p.LoadLabels().ok());
+  EXPECT_TRUE(p.Labels().empty());
+  EXPECT_EQ(p.Help(), "h");
+  EXPECT_EQ(*p.Next(), Entry::kEof);
 }
 
 TEST(PromParserTest, CanonicalNaN) {

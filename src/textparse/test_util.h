@@ -57,6 +57,7 @@ inline std::string RenderEntry(const Parser& p, Entry e) {
 
 struct ParseOutcome {
   std::vector<std::string> entries;  // without the final EOF
+  std::vector<std::string> series;   // Series() of each kSeries entry
   Status error;
 };
 
@@ -77,6 +78,7 @@ inline ParseOutcome ParseAll(Parser& p) {
         out.error = s;
         break;
       }
+      out.series.emplace_back(p.Series());
     }
     out.entries.push_back(RenderEntry(p, *e));
   }

@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     vigil::textparse::PromParser lazy(body, lazy_opts);
     auto a = vigil::textparse::testing::ParseAll(eager);
     auto b = vigil::textparse::testing::ParseAll(lazy);
-    if (a.entries != b.entries || a.error.ok() != b.error.ok()) {
+    if (a.entries != b.entries || a.series != b.series || a.error.ok() != b.error.ok()) {
       std::fprintf(stderr, "eager and lazy parsing disagree:\n%s\n%s\n", a.error.ToString().c_str(),
                    b.error.ToString().c_str());
       std::abort();

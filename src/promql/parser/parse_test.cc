@@ -1620,8 +1620,19 @@ TEST(ParseTest, NestingDepthIsLimited) {
               std::string_view::npos)
         << r.error().message();
   }
-  // The default limit accepts ordinary deep queries.
-  EXPECT_TRUE(ParseExpr(nest(500, "(", "1", ")")));
+  // The default limit (1000) accepts deep queries, and everything that walks the tree
+  // (type check, printer, clone, destructor) copes with that depth.
+  for (const std::string& q :
+       {nest(990, "(", "1", ")"), nest(990, "abs(", "foo", ")"), nest(490, "-(", "foo", ")")}) {
+    auto r = ParseExpr(q);
+    ASSERT_TRUE(r) << Err(r);
+    EXPECT_EQ(ToString(*(*r)->Clone()), ToString(**r));
+  }
+  // Prettify's output grows quadratically with depth (one indented line per level).
+  auto pretty = ParseExpr(nest(300, "abs(", "foo", ")"));
+  ASSERT_TRUE(pretty) << Err(pretty);
+  EXPECT_FALSE(Prettify(**pretty).empty());
+  EXPECT_FALSE(ParseExpr(nest(1001, "(", "1", ")")));
 }
 
 // Each valid expression of Prometheus' parse_test.go parses and round-trips; each invalid one

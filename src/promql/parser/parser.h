@@ -8,6 +8,16 @@
 //
 // Parsing is bounded: nesting deeper than ParseOptions::max_depth is an error, so hostile
 // input cannot exhaust the stack. All functions are thread-safe (no shared mutable state).
+//
+// Known, deliberate differences from Prometheus 3.x:
+//   - a range or subquery step that is positive but below 1ms is "duration must be greater
+//     than 0" (Prometheus keeps it and then prints it as "0s", which does not parse back);
+//   - a NaN offset is "duration out of range" (Prometheus converts it to an arbitrary int64);
+//   - `foo[step():1m]` parses (Prometheus' lexer only accepts the colon if some number was
+//     lexed inside brackets earlier in the query);
+//   - `@` timestamps whose milliseconds overflow int64 are clamped instead of wrapping;
+//   - regex errors are RE2's diagnosis in Go's wording, which can differ in detail;
+//   - which Unicode characters print unescaped follows an approximation of Go's IsPrint.
 #pragma once
 
 #include <cstddef>

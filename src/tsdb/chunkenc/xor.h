@@ -99,7 +99,9 @@ class XorIterator final : public storage::SampleIterator {
     static constexpr uint8_t kPrefixLen[16] = {1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4};
     static constexpr uint8_t kPayloadLen[16] = {0,  0,  0,  0,  0,  0,  0,  0,
                                                 14, 14, 14, 14, 17, 17, 20, 64};
-    if (br_.available() < 24) br_.Refill();
+    // One refill covers the delta-of-delta (<= 24 bits unless 64) and the value's control
+    // bits (<= 13): at least 56 bits are available afterwards.
+    if (br_.available() < 37) br_.Refill();
     const unsigned top = unsigned(br_.Peek(4));
     uint64_t dod;
     if (top == 0b1111) [[unlikely]] {
@@ -116,7 +118,7 @@ class XorIterator final : public storage::SampleIterator {
     }
     t_delta_ += dod;
     t_ = int64_t(uint64_t(t_) + t_delta_);
-    if (!ReadValue()) [[unlikely]]
+    if (!ReadValue(/*refilled=*/top != 0b1111)) [[unlikely]]
       return FailWindow();
     if (br_.Overrun()) [[unlikely]]
       return FailOverrun();
@@ -126,8 +128,8 @@ class XorIterator final : public storage::SampleIterator {
 
   // Reads one XOR'd value: '0' unchanged; '10' + bits in the current window; '11' + 5-bit
   // leading zeros + 6-bit width (0 means 64) + bits. False on an impossible window.
-  bool ReadValue() {
-    if (br_.available() < 13) br_.Refill();
+  bool ReadValue(bool refilled = false) {
+    if (!refilled && br_.available() < 13) br_.Refill();
     const uint64_t c = br_.Peek(2);
     if (c < 0b10) {
       br_.Skip(1);

@@ -162,8 +162,8 @@ TEST(XorTest, RandomRoundTrip) {
           t += 1000;
           v = 42;
           break;
-        case 4:  // huge jumps
-          t += int64_t(rng());
+        case 4:                              // huge jumps
+          t = int64_t(uint64_t(t) + rng());  // wraps, as int64 arithmetic in Go
           v = double(rng() % 3);
           break;
         default:  // mixes special values in

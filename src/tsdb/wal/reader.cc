@@ -188,35 +188,37 @@ bool Reader::Next() {
     } else if (fl != flags) {
       return Fail(Damage::kData, here, rec_start, "compression flags change within a record", next);
     }
-    raw_.append(reinterpret_cast<const char*>(payload), len);
     page_pos_ += kFragmentHeaderSize + len;
-    if (FragmentType(type) == FragmentType::kFull || FragmentType(type) == FragmentType::kLast) {
-      return Finish(flags);
+    if (FragmentType(type) == FragmentType::kFull) {
+      // The common case: no copy, the record is read straight from the page buffer.
+      return Finish(flags, std::string_view(reinterpret_cast<const char*>(payload), len));
     }
+    raw_.append(reinterpret_cast<const char*>(payload), len);
+    if (FragmentType(type) == FragmentType::kLast) return Finish(flags, raw_);
     ++frags;
   }
 }
 
-bool Reader::Finish(uint8_t flags) {
-  if (flags == 0 || raw_.empty()) {
-    record_ = raw_;
+bool Reader::Finish(uint8_t flags, std::string_view raw) {
+  if (flags == 0 || raw.empty()) {
+    record_ = raw;
     return true;
   }
   const std::string_view reason_prefix =
       (flags & kSnappyFlag) != 0 ? "snappy record: " : "zstd record: ";
   if ((flags & kSnappyFlag) != 0) {
     size_t n = 0;
-    if (!snappy::GetUncompressedLength(raw_.data(), raw_.size(), &n)) {
+    if (!snappy::GetUncompressedLength(raw.data(), raw.size(), &n)) {
       return Fail(Damage::kDecode, rec_offset_, rec_offset_,
                   std::string(reason_prefix) + "invalid length header", -1);
     }
     // Snappy expands at most ~21x (a 3-byte copy of 64 bytes); more is a lie.
-    if (n > kMaxRecordSize || n > raw_.size() * 32 + 64) {
+    if (n > kMaxRecordSize || n > raw.size() * 32 + 64) {
       return Fail(Damage::kDecode, rec_offset_, rec_offset_,
                   std::string(reason_prefix) + "implausible length " + std::to_string(n), -1);
     }
     decompressed_.resize(n);
-    if (!snappy::RawUncompress(raw_.data(), raw_.size(), decompressed_.data())) {
+    if (!snappy::RawUncompress(raw.data(), raw.size(), decompressed_.data())) {
       return Fail(Damage::kDecode, rec_offset_, rec_offset_,
                   std::string(reason_prefix) + "invalid data", -1);
     }
@@ -227,7 +229,7 @@ bool Reader::Finish(uint8_t flags) {
   auto* dctx = static_cast<ZSTD_DCtx*>(zstd_);
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
   decompressed_.clear();
-  ZSTD_inBuffer in{raw_.data(), raw_.size(), 0};
+  ZSTD_inBuffer in{raw.data(), raw.size(), 0};
   size_t ret = 1;
   size_t produced = 0;
   while (true) {

@@ -85,7 +85,7 @@ class Reader {
   bool Fail(Damage kind, uint64_t error_offset, uint64_t record_offset, std::string reason,
             int64_t next_guess);
   bool IntactFragmentFollows(int64_t next_guess);
-  bool Finish(uint8_t flags);
+  bool Finish(uint8_t flags, std::string_view raw);
 
   std::vector<SegmentRef> segments_;
   Opener open_;

@@ -1,0 +1,315 @@
+#include "cmd/server.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "api/api.h"
+#include "base/logging.h"
+#include "cmd/adapters.h"
+#include "config/config.h"
+#include "config/duration.h"
+#include "net/http_server.h"
+#include "promql/engine/engine.h"
+#include "scrape/manager.h"
+#include "tsdb/head/head.h"
+
+namespace vigil::cmd {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Resident set size and CPU time of this process, for process_* metrics.
+void ProcessMetrics(std::vector<MetricFamily>* out, int64_t start_time_ns) {
+  double rss = 0, vsz = 0;
+  std::ifstream st("/proc/self/status");
+  for (std::string line; std::getline(st, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stod(line.substr(6)) * 1024;
+    if (line.rfind("VmSize:", 0) == 0) vsz = std::stod(line.substr(7)) * 1024;
+  }
+  std::ifstream sf("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(sf)), std::istreambuf_iterator<char>());
+  double cpu = 0;
+  size_t rp = stat.rfind(')');
+  if (rp != std::string::npos) {
+    std::istringstream in(stat.substr(rp + 2));
+    std::string f;
+    std::vector<std::string> fields;
+    while (in >> f) fields.push_back(f);
+    if (fields.size() > 12)
+      cpu = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
+  }
+  out->push_back(MetricFamily{
+      "process_resident_memory_bytes",
+      "Resident memory size in bytes.",
+      "gauge",
+      {}}.Add(rss));
+  out->push_back(MetricFamily{
+      "process_virtual_memory_bytes",
+      "Virtual memory size in bytes.",
+      "gauge",
+      {}}.Add(vsz));
+  out->push_back(MetricFamily{
+      "process_cpu_seconds_total",
+      "Total user and system CPU time spent in seconds.",
+      "counter",
+      {}}.Add(cpu));
+  out->push_back(MetricFamily{
+      "process_start_time_seconds",
+      "Start time of the process since unix epoch in seconds.",
+      "gauge",
+      {}}.Add(double(start_time_ns) / 1e9));
+}
+
+void HeadMetrics(tsdb::Head* head, std::vector<MetricFamily>* out) {
+  tsdb::HeadCounters c = head->Counters();
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    out->push_back(MetricFamily{name, help, "counter", {}}.Add(double(v)));
+  };
+  auto gauge = [&](const char* name, const char* help, double v) {
+    out->push_back(MetricFamily{name, help, "gauge", {}}.Add(v));
+  };
+  gauge("prometheus_tsdb_head_series", "Total number of series in the head block.",
+        double(head->NumSeries()));
+  gauge("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.",
+        double(head->MinTime()));
+  gauge("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.",
+        double(head->MaxTime()));
+  counter("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.",
+          c.samples_appended);
+  counter("prometheus_tsdb_head_series_created_total", "Total number of series created in the head",
+          c.series_created);
+  counter("prometheus_tsdb_head_series_removed_total", "Total number of series removed in the head",
+          c.series_removed);
+  counter("prometheus_tsdb_head_chunks_created_total", "Total number of chunks created in the head",
+          c.chunks_created);
+  counter("prometheus_tsdb_out_of_order_samples_total",
+          "Total number of out of order samples ingestion failed attempts.",
+          c.out_of_order_samples);
+  counter("prometheus_tsdb_out_of_bounds_samples_total",
+          "Total number of out of bound samples ingestion failed attempts.",
+          c.out_of_bounds_samples);
+  counter("vigil_tsdb_duplicate_samples_total",
+          "Samples rejected as duplicate sample for timestamp.", c.duplicate_samples);
+  counter("vigil_tsdb_head_series_limit_rejections_total",
+          "New series refused because --storage.tsdb.max-series was reached.",
+          c.series_limit_rejections);
+  counter("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.",
+          c.wal_corruptions);
+  counter("prometheus_tsdb_wal_fsync_duration_seconds_count", "Number of WAL fsyncs.",
+          c.wal_fsyncs);
+  counter("vigil_tsdb_wal_bytes_total", "Bytes written to the WAL.", c.wal_bytes);
+  counter("vigil_tsdb_wal_commits_total", "Group-commit batches written to the WAL.",
+          c.wal_commits);
+  gauge("vigil_tsdb_wal_replay_duration_seconds", "Duration of the WAL replay at start.",
+        double(c.replay_duration_ms) / 1000);
+  tsdb::HeadMemory m = head->MemoryByStructure();
+  MetricFamily mem{
+      "vigil_head_memory_bytes", "Anonymous memory of the TSDB head by structure.", "gauge", {}};
+  mem.Add(double(m.symbols), {{"structure", "symbols"}});
+  mem.Add(double(m.labels), {{"structure", "labels"}});
+  mem.Add(double(m.series_state), {{"structure", "series_state"}});
+  mem.Add(double(m.postings), {{"structure", "postings"}});
+  mem.Add(double(m.open_chunks), {{"structure", "open_chunks"}});
+  mem.Add(double(m.series_hash), {{"structure", "series_hash"}});
+  mem.Add(double(m.chunk_store), {{"structure", "chunk_store"}});
+  mem.Add(double(m.wal_buffers), {{"structure", "wal_buffers"}});
+  out->push_back(std::move(mem));
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  explicit Impl(ServerOptions o) : options(std::move(o)) {}
+
+  Status Start();
+  Status Reload();
+  void Stop();
+
+  ServerOptions options;
+  int64_t start_time_ns = NowNs();
+  MetricsRegistry metrics;
+  std::unique_ptr<tsdb::Head> head;
+  std::unique_ptr<scrape::Manager> scrape;
+  std::unique_ptr<promql::Engine> engine;
+  std::unique_ptr<EngineAdapter> engine_adapter;
+  ParserAdapter parser_adapter;
+  std::unique_ptr<TargetsAdapter> targets_adapter;
+  std::unique_ptr<MetadataAdapter> metadata_adapter;
+  std::unique_ptr<TsdbStatusAdapter> tsdb_adapter;
+  StatusAdapter status_adapter;
+  std::unique_ptr<api::Api> api;
+  std::unique_ptr<net::HttpServer> http;
+
+  Mutex config_mu;
+  std::string config_yaml VIGIL_GUARDED_BY(config_mu);
+  bool last_reload_ok VIGIL_GUARDED_BY(config_mu) = false;
+  int64_t last_reload_ns VIGIL_GUARDED_BY(config_mu) = 0;
+  Counter reloads_total, reload_failures_total;
+  bool stopped = false;
+};
+
+Status Server::Impl::Reload() {
+  auto cfg = config::LoadFile(options.config_file);
+  if (!cfg.has_value()) {
+    reload_failures_total.Inc();
+    MutexLock l(&config_mu);
+    last_reload_ok = false;
+    return cfg.error().WithPrefix("couldn't load configuration (--config.file=\"" +
+                                  options.config_file + "\")");
+  }
+  auto jobs = cfg->GetScrapeConfigs();
+  if (!jobs.has_value()) {
+    reload_failures_total.Inc();
+    MutexLock l(&config_mu);
+    last_reload_ok = false;
+    return jobs.error();
+  }
+  if (Status s = scrape->ApplyConfig(*jobs); !s.ok()) {
+    reload_failures_total.Inc();
+    MutexLock l(&config_mu);
+    last_reload_ok = false;
+    return s.WithPrefix("error applying scrape configuration");
+  }
+  reloads_total.Inc();
+  MutexLock l(&config_mu);
+  config_yaml = cfg->ToYAML();
+  last_reload_ok = true;
+  last_reload_ns = NowNs();
+  VIGIL_LOG_INFO("main", "Completed loading of configuration file", "filename={}",
+                 LogQuote(options.config_file));
+  return Status::OK();
+}
+
+Status Server::Impl::Start() {
+  // Validate the configuration before touching storage, so a typo fails fast.
+  auto cfg = config::LoadFile(options.config_file);
+  if (!cfg.has_value()) {
+    return cfg.error().WithPrefix("error loading config from \"" + options.config_file + "\"");
+  }
+
+  tsdb::HeadOptions ho;
+  ho.dir = options.tsdb_path;
+  ho.max_series = options.max_series;
+  ho.wal_sync_on_commit = options.wal_sync_on_commit;
+  VIGIL_LOG_INFO("main", "Opening storage", "path={}", LogQuote(options.tsdb_path));
+  auto h = tsdb::Head::Open(ho);
+  if (!h.has_value()) return h.error().WithPrefix("opening storage failed");
+  head = std::move(*h);
+  VIGIL_LOG_INFO("main", "TSDB started", "series={} replay_ms={}", head->NumSeries(),
+                 head->Counters().replay_duration_ms);
+
+  scrape::ManagerOptions so;
+  so.shard = options.shard;
+  scrape = std::make_unique<scrape::Manager>(head.get(), so);
+  VIGIL_RETURN_IF_ERROR(scrape->Start());
+
+  promql::EngineOptions eo;
+  eo.lookback_delta_ms = options.lookback_delta_ms;
+  eo.max_samples = options.query_max_samples;
+  eo.timeout_ms = options.query_timeout_ms;
+  for (const auto& f : options.features) {
+    if (f == "promql-delayed-name-removal") eo.enable_delayed_name_removal = true;
+  }
+  engine = std::make_unique<promql::Engine>(eo);
+  engine_adapter = std::make_unique<EngineAdapter>(engine.get(), options.query_max_concurrency);
+  targets_adapter = std::make_unique<TargetsAdapter>(scrape.get());
+  metadata_adapter = std::make_unique<MetadataAdapter>(scrape.get());
+  tsdb_adapter = std::make_unique<TsdbStatusAdapter>(head.get());
+  status_adapter.flags = options.flag_values;
+  status_adapter.start_time_ns = start_time_ns;
+  status_adapter.retention = config::FormatDuration(options.retention_ms);
+  status_adapter.config_yaml = [this] {
+    MutexLock l(&config_mu);
+    return config_yaml;
+  };
+  status_adapter.reload_success = [this] {
+    MutexLock l(&config_mu);
+    return last_reload_ok;
+  };
+  status_adapter.last_config_time_ns = [this] {
+    MutexLock l(&config_mu);
+    return last_reload_ns;
+  };
+
+  metrics.Register([this](std::vector<MetricFamily>* out) {
+    ProcessMetrics(out, start_time_ns);
+    HeadMetrics(head.get(), out);
+    MutexLock l(&config_mu);
+    out->push_back(MetricFamily{
+        "prometheus_config_last_reload_successful",
+        "Whether the last configuration reload attempt was successful.",
+        "gauge",
+        {}}.Add(last_reload_ok ? 1 : 0));
+    out->push_back(MetricFamily{
+        "prometheus_config_last_reload_success_timestamp_seconds",
+        "Timestamp of the last successful configuration reload.",
+        "gauge",
+        {}}.Add(double(last_reload_ns) / 1e9));
+  });
+  scrape->RegisterMetrics(&metrics);
+
+  api::ApiOptions ao;
+  ao.app_name = "Vigil Server";
+  ao.query_timeout_ms = options.query_timeout_ms;
+  ao.enable_lifecycle = options.enable_lifecycle;
+  ao.enable_remote_write_receiver = options.enable_remote_write_receiver;
+  ao.listen_address = options.listen_address;
+  api::ApiDeps deps;
+  deps.queryable = head.get();
+  deps.engine = engine_adapter.get();
+  deps.parser = &parser_adapter;
+  deps.targets = targets_adapter.get();
+  deps.metadata = metadata_adapter.get();
+  deps.tsdb = tsdb_adapter.get();
+  deps.status = &status_adapter;
+  deps.appendable = head.get();
+  deps.reload = [this] { return Reload(); };
+  deps.metrics = [this] { return metrics.Render(); };
+  api = std::make_unique<api::Api>(ao, deps);
+
+  net::HttpServerOptions hopts;
+  hopts.listen_address = options.listen_address;
+  hopts.threads = options.http_threads;
+  http = std::make_unique<net::HttpServer>(hopts);
+  api->Register(http.get());
+  VIGIL_RETURN_IF_ERROR(http->Start());
+  VIGIL_LOG_INFO("web", "Start listening for connections", "address={}", options.listen_address);
+
+  VIGIL_RETURN_IF_ERROR(Reload());
+  api->SetReady(api::ReadyState::kReady);
+  VIGIL_LOG_INFO("main", "Server is ready to receive web requests.");
+  return Status::OK();
+}
+
+void Server::Impl::Stop() {
+  if (stopped) return;
+  stopped = true;
+  if (api) api->SetReady(api::ReadyState::kStopping);
+  if (scrape) scrape->Stop();
+  if (http) http->Stop();
+  if (head) {
+    if (Status s = head->Close(); !s.ok()) {
+      VIGIL_LOG_ERROR("main", "Error closing storage", "err={}", LogQuote(s.ToString()));
+    }
+  }
+}
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Server::~Server() { Stop(); }
+Status Server::Start() { return impl_->Start(); }
+Status Server::Reload() { return impl_->Reload(); }
+void Server::Stop() {
+  if (impl_) impl_->Stop();
+}
+uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+}  // namespace vigil::cmd
