@@ -97,7 +97,7 @@ async function getJson(url) {
   return r.json();
 }
 
-function prometheusConfig(fleetBase, nodePort, selfPort) {
+function prometheusConfig(fleetBase, nodePort, selfPort, fleetTargets) {
   const lines = [
     'global:',
     `  scrape_interval: ${SCRAPE_INTERVAL_S}s`,
@@ -106,7 +106,11 @@ function prometheusConfig(fleetBase, nodePort, selfPort) {
     '  - job_name: fleet',
     '    static_configs:',
   ];
-  for (let i = 0; i < FLEET_TARGETS; i++) {
+  for (const g of fleetTargets ?? []) {
+    lines.push(`      - targets: ${JSON.stringify(g.targets)}`);
+    lines.push(`        labels: ${JSON.stringify(g.labels)}`);
+  }
+  for (let i = 0; i < FLEET_TARGETS && !fleetTargets; i++) {
     const service = WORKLOADS[i % WORKLOADS.length];
     lines.push(`      - targets: ['127.0.0.1:${fleetBase + i}']`);
     lines.push('        labels:');
@@ -166,9 +170,16 @@ export async function startStack({ log = () => {} } = {}) {
     const bin = vigilBin();
     const fleetBase = await freeRange(FLEET_TARGETS);
     const fleetHelp = subcommandHelp(bin, 'fleet');
-    if (fleetHelp && ['--targets', '--series-per-target', '--base-port'].every((f) => fleetHelp.includes(f))) {
-      run(bin, ['fleet', `--targets=${FLEET_TARGETS}`, `--series-per-target=${FLEET_SERIES}`,
-        `--base-port=${fleetBase}`], 'fleet');
+    let fleetTargets = null;  // [{targets, labels}] from vigil fleet's file_sd output
+    if (process.env.VIGIL_UI_FLEET !== 'py' && fleetHelp && fleetHelp.includes('--file-sd-out')) {
+      // 20 services × 2 versions × 1 pod = FLEET_TARGETS targets; dc is in the metrics.
+      const sd = path.join(tmp, 'fleet-sd.json');
+      const ready = path.join(tmp, 'fleet.ready');
+      run(bin, ['fleet', `--services=${FLEET_TARGETS / 2}`, '--versions=2', '--instances=1',
+        `--series-per-target=${FLEET_SERIES}`, `--base-port=${fleetBase}`, '--listen-address=127.0.0.1',
+        '--control-port=-1', `--file-sd-out=${sd}`, `--ready-file=${ready}`], 'fleet');
+      await waitFor('vigil fleet', () => fs.existsSync(ready) && fs.existsSync(sd), 60000);
+      fleetTargets = JSON.parse(fs.readFileSync(sd, 'utf8'));
     } else {
       const fleetPy = path.resolve(repoDir, '..', 'shared', 'bench', 'fleet.py');
       if (!fs.existsSync(fleetPy)) throw new Error(`no vigil fleet and no ${fleetPy}`);
@@ -179,7 +190,7 @@ export async function startStack({ log = () => {} } = {}) {
     run('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nodePort}`], 'node_exporter');
     const serverPort = await freePort();
     const configPath = path.join(tmp, 'prometheus.yml');
-    fs.writeFileSync(configPath, prometheusConfig(fleetBase, nodePort, serverPort));
+    fs.writeFileSync(configPath, prometheusConfig(fleetBase, nodePort, serverPort, fleetTargets));
     let url;
     let kind;
     if (process.env.VIGIL_UI_SERVER !== 'prometheus' && subcommandHelp(bin, 'server')) {
