@@ -4,8 +4,9 @@
 //   - VIGIL_UI_URL set: that URL, nothing is started.
 //   - otherwise a simulated fleet (`vigil fleet` when the binary has it, else the benchmark
 //     fleet ../shared/bench/fleet.py beside the repository) and node_exporter, monitored by
-//     `vigil server` when the binary has it, else by Prometheus 2.42 with the built UI served
-//     by a small static server (serve.mjs) that proxies the API to Prometheus.
+//     `vigil server` when the binary has it (serving the UI itself, or, while it does not
+//     register src/web's handler, behind serve.mjs), else (or with VIGIL_UI_SERVER=prometheus)
+//     by Prometheus 2.42 with the built UI served by serve.mjs, which proxies the API.
 // Everything listens on 127.0.0.1 on free ports and is stopped by stop().
 //
 // Run directly (`node tests/stack.mjs`) it starts the stack, prints the URL and runs until
@@ -195,17 +196,30 @@ export async function startStack({ log = () => {} } = {}) {
     let kind;
     if (process.env.VIGIL_UI_SERVER !== 'prometheus' && subcommandHelp(bin, 'server')) {
       kind = 'vigil';
-      const p = run(bin, ['server', `--config.file=${configPath}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`,
-        `--web.listen-address=127.0.0.1:${serverPort}`], 'vigil');
       url = `http://127.0.0.1:${serverPort}`;
-      // Use vigil only once it serves this UI; else fall back to Prometheus + the static server.
-      const servesUi = await waitFor('vigil server', async () => {
-        if (p.exitCode !== null) return 'exited';
-        const r = await fetch(`${url}/`);
-        return (await r.text()).includes('id="app"') ? 'ui' : 'no-ui';
-      }, 30000).catch(() => 'down');
-      if (servesUi !== 'ui') {
-        log(`vigil server does not serve the UI (${servesUi}); using Prometheus instead`);
+      // Prefer vigil; fall back to Prometheus + the static server when it does not come up.
+      // An on-disk head first; an in-memory one (empty path) when this build has no on-disk head.
+      let p;
+      let servesUi = 'down';
+      for (const dataDir of [path.join(tmp, 'data'), '']) {
+        p = run(bin, ['server', `--config.file=${configPath}`, '--storage.tsdb.path', dataDir,
+          `--web.listen-address=127.0.0.1:${serverPort}`], 'vigil');
+        servesUi = await waitFor('vigil server', async () => {
+          if (p.exitCode !== null) return 'exited';
+          const r = await fetch(`${url}/`);
+          return (await r.text()).includes('id="app"') ? 'ui' : 'no-ui';
+        }, 30000).catch(() => 'down');
+        if (servesUi !== 'exited') break;
+      }
+      if (servesUi === 'no-ui') {
+        // This vigil does not embed the UI handler yet: test the UI against its API, with the UI
+        // served by the static server.
+        const uiPort = await freePort();
+        staticServer = await startStaticServer({ dir: path.join(webDir, 'dist'), port: uiPort, upstream: url });
+        url = `http://127.0.0.1:${uiPort}`;
+        kind = 'vigil (UI from web/dist)';
+      } else if (servesUi !== 'ui') {
+        log(`vigil server did not come up (${servesUi}); using Prometheus instead`);
         if (p.exitCode === null && p.signalCode === null) {
           const exited = new Promise((r) => p.once('exit', r));
           p.kill('SIGKILL');

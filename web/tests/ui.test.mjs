@@ -270,12 +270,24 @@ test('dashboard variables filter every panel and live in the URL', async () => {
   await page.reload();
   await page.waitForSelector('.dashboard[data-loaded]');
   assert.equal(await page.locator('select[data-variable=service]').inputValue(), 'checkout');
+  // The definition is data: the JSON dialog shows it for copying and editing.
+  await page.getByRole('button', { name: 'JSON' }).click();
+  const json = JSON.parse(await page.locator('dialog .json-edit').inputValue());
+  assert.equal(json.uid, 'application');
+  assert.ok(json.panels.length >= 12);
+  await page.getByRole('button', { name: 'Close' }).click();
   // Response flag meanings are shown with the flags.
   await page.goto(`/d/network?refresh=off&range=${RANGE}`);
   await page.waitForSelector('.dashboard[data-loaded]');
-  const help = await page.locator('.panel[data-title^="Envoy response flags"] .legend-help').allTextContents();
-  assert.ok(help.some((t) => /healthy upstream/i.test(t)), help.join(' | '));
+  const flagsPanel = page.locator('.panel[data-title^="Envoy response flags"]');
+  const series = await flagsPanel.locator('.legend-label').count();
+  const help = await flagsPanel.locator('.legend-help').allTextContents();
+  assert.ok(series > 0);
+  assert.equal(help.length, series, help.join(' | '));
+  assert.ok(help.every((t) => /\((\d{3})\)$|closed the connection/.test(t)), help.join(' | '));
+  const rows = await page.locator('.panel[data-title^="Response flags in"] tbody tr').count();
   const meanings = await page.locator('.panel[data-title^="Response flags in"] .help-cell').allTextContents();
-  assert.ok(meanings.length >= 5, meanings.join(' | '));
+  assert.ok(rows > 0);
+  assert.equal(meanings.filter((t) => t.length > 0).length, rows, meanings.join(' | '));
   await page.close();
 });
