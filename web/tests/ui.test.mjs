@@ -132,11 +132,12 @@ describe('explore', () => {
     await page.goto(`/explore?expr=${encodeURIComponent('up{job="fleet"}')}&tab=table&range=15m`);
     await page.waitForSelector('[data-testid=result-table] tbody tr');
     assert.equal(await page.locator('[data-testid=result-table] tbody tr').count(), FLEET_TARGETS);
-    await page.goto(`/explore?expr=${encodeURIComponent('sum by (dc) (rate(istio_requests_total[1m]))')}&range=15m&stacked=1`);
+    await page.goto(`/explore?expr=${encodeURIComponent('sum by (dc) (rate(istio_requests_total[1m]))')}&range=5m&stacked=1`);
     await page.waitForSelector('[data-testid=explore-chart] canvas');
     assert.equal(await page.locator('select[aria-label="Graph style"]').inputValue(), '1');
-    assert.equal(await page.locator('select[aria-label="Time range"]').inputValue(), '15m');
-    assert.ok((await seriesPixels(page, '[data-testid=explore-chart]'))[0] > 500);
+    assert.equal(await page.locator('select[aria-label="Time range"]').inputValue(), '5m');
+    const px = await seriesPixels(page, '[data-testid=explore-chart]');
+    assert.ok(px[0] > 100, `stacked series pixels: ${px}`);
     await page.close();
   });
 
