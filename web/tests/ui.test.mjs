@@ -98,7 +98,7 @@ describe('explore', () => {
 
   test('a range query draws its series and the URL restores it', async () => {
     const page = await newPage();
-    await page.goto('/explore');
+    await page.goto(`/explore?range=${RANGE}`);
     const input = page.locator('.promql-input textarea');
     const expr = 'sum by (service) (rate(http_server_requests_seconds_count[1m]))';
     await input.fill(expr);
