@@ -174,7 +174,7 @@ export class Chart {
       series: uSeries,
       bands,
       axes: [
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+        { stroke: axis, space: 70, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
         {
           stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 },
           values: (_u, vals) => vals.map((v) => (v === null ? '' : fmt(v))),
