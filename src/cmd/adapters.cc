@@ -7,9 +7,7 @@
 #include <fstream>
 #include <thread>
 
-#include "api/json_writer.h"
 #include "cmd/build_info.h"
-#include "promql/parser/parser.h"
 #include "promql/parser/printer.h"
 #include "textparse/parser.h"
 
@@ -101,23 +99,6 @@ Result<std::unique_ptr<api::Query>> EngineAdapter::NewQuery(storage::Queryable* 
                      : engine_->NewRangeQuery(queryable, p.query, p.start_ms, p.end_ms, p.step_ms);
   if (!q.has_value()) return q.error();
   return std::unique_ptr<api::Query>(std::make_unique<AdaptedQuery>(this, std::move(*q), p.query));
-}
-
-Result<std::vector<Matcher>> ParserAdapter::ParseMetricSelector(std::string_view selector) {
-  return promql::parser::ParseMetricSelector(selector);
-}
-
-Result<std::string> ParserAdapter::FormatQuery(std::string_view query) {
-  auto e = promql::parser::ParseExpr(query, promql::parser::ParseOptions::AllEnabled());
-  if (!e.has_value()) return e.error();
-  return promql::parser::Prettify(**e);
-}
-
-Status ParserAdapter::WriteAst(std::string_view query, api::JsonWriter*) {
-  auto e = promql::parser::ParseExpr(query, promql::parser::ParseOptions::AllEnabled());
-  if (!e.has_value()) return e.error();
-  // TODO: the AST tree view of Prometheus' UI (translateAST) is not implemented yet.
-  return Status::Internal("parse_query: AST output is not implemented yet");
 }
 
 std::vector<api::ActiveTarget> TargetsAdapter::ActiveTargets() {

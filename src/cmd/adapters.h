@@ -39,13 +39,6 @@ class EngineAdapter final : public api::QueryEngine {
   int running_ = 0;
 };
 
-class ParserAdapter final : public api::QueryParser {
- public:
-  Result<std::vector<Matcher>> ParseMetricSelector(std::string_view selector) override;
-  Result<std::string> FormatQuery(std::string_view query) override;
-  Status WriteAst(std::string_view query, api::JsonWriter* out) override;
-};
-
 class TargetsAdapter final : public api::TargetsRetriever {
  public:
   explicit TargetsAdapter(scrape::Manager* m) : m_(m) {}

@@ -6,6 +6,7 @@ namespace vigil::cmd {
 
 int RunVersion(int argc, char** argv);
 int RunServer(int argc, char** argv);
+int RunDemo(int argc, char** argv);
 int RunFleet(int argc, char** argv);
 int RunTool(int argc, char** argv);
 

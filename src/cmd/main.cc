@@ -16,6 +16,8 @@ struct Command {
 // Keep in the order of docs/architecture.md §1.
 constexpr Command kCommands[] = {
     {"server", "the Prometheus-compatible server: scrape, store, query", vigil::cmd::RunServer},
+    {"demo", "the whole stack on one machine: a simulated fleet monitored by Vigil",
+     vigil::cmd::RunDemo},
     {"fleet", "simulated microservice fleet of scrape targets", vigil::cmd::RunFleet},
     {"version", "print the version", vigil::cmd::RunVersion},
     {"tool", "promtool-like checks and utilities (vigil tool --help)", vigil::cmd::RunTool},

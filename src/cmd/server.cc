@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "api/promql_parser.h"
 #include "base/logging.h"
 #include "cmd/adapters.h"
 #include "config/config.h"
@@ -141,7 +142,7 @@ class Server::Impl {
   std::unique_ptr<scrape::Manager> scrape;
   std::unique_ptr<promql::Engine> engine;
   std::unique_ptr<EngineAdapter> engine_adapter;
-  ParserAdapter parser_adapter;
+  api::PromqlQueryParser parser_adapter{promql::parser::ParseOptions::AllEnabled()};
   std::unique_ptr<TargetsAdapter> targets_adapter;
   std::unique_ptr<MetadataAdapter> metadata_adapter;
   std::unique_ptr<TsdbStatusAdapter> tsdb_adapter;

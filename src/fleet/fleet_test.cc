@@ -12,6 +12,7 @@
 #include "fleet/value_format.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
+#include "textparse/parser.h"
 
 namespace vigil::fleet {
 namespace {
@@ -221,6 +222,45 @@ void CheckHistograms(const std::vector<Line>& lines) {
       prev = v, prev_le = le;
     }
     EXPECT_GE(h.inf, prev) << k;
+  }
+}
+
+// Every body the fleet serves parses with the real exposition parsers, in both formats, with
+// exactly --series-per-target series and the family types the mix declares.
+TEST(FleetTest, BodiesParseWithTextparse) {
+  ManualClock clock(kT0);
+  FleetOptions o = SmallOptions(1200);
+  o.profile = "compliance";
+  o.churn = 0.2;
+  Fleet f(o, &clock);
+  ASSERT_TRUE(f.Build().ok());
+  for (int t = 0; t < f.num_targets(); ++t) {
+    for (Format format : {Format::kText, Format::kOpenMetrics}) {
+      int64_t when = kT0 + 20000 * (t + 1);
+      std::string body = ScrapeAt(&f, &clock, t, when, format);
+      auto p = textparse::NewParser(format == Format::kText ? textparse::Format::kPrometheusText
+                                                            : textparse::Format::kOpenMetrics,
+                                    body);
+      size_t series = 0;
+      std::map<std::string, textparse::MetricType> types;
+      std::set<std::string> keys;
+      for (;;) {
+        auto e = p->Next();
+        ASSERT_TRUE(e.has_value()) << e.error().ToString();
+        if (*e == textparse::Entry::kEof) break;
+        if (*e == textparse::Entry::kType) types[std::string(p->MetricName())] = p->Type();
+        if (*e != textparse::Entry::kSeries) continue;
+        ++series;
+        EXPECT_TRUE(keys.insert(p->BuildLabels().ToString()).second) << p->Series();
+      }
+      // demo_intermittent_metric is only there during even minutes.
+      EXPECT_EQ(series, f.num_series(t) - ((when / 60000) % 2 == 1 ? 1 : 0));
+      EXPECT_EQ(types["http_server_requests_seconds"], textparse::MetricType::kHistogram);
+      EXPECT_EQ(types["jvm_gc_pause_seconds"], textparse::MetricType::kSummary);
+      EXPECT_EQ(types["demo_api_request_duration_seconds"], textparse::MetricType::kHistogram);
+      EXPECT_EQ(types[format == Format::kText ? "istio_requests_total" : "istio_requests"],
+                textparse::MetricType::kCounter);
+    }
   }
 }
 

@@ -276,6 +276,13 @@ Status ScrapeLoop::AppendBody(storage::Appender* app, std::string_view body,
     ScrapeCache::Entry& e = cache.at(idx);
     const Labels& lset = is_new ? fresh : cache.LabelsOf(idx);
     Result<storage::SeriesRef> r = app->Append(e.ref, lset, st, parser->Value());
+    if (!r.has_value() && !is_new && lset.empty() &&
+        r.error().code() == StatusCode::kInvalidArgument) {
+      // Labels are not cached and the storage did not take the ref (it died, or the storage
+      // ignores refs): rebuild this line's labels and retry once.
+      Status s = MutateLabels(*parser, &fresh);
+      if (s.ok() && !fresh.empty()) r = app->Append(0, fresh, st, parser->Value());
+    }
     if (r.has_value()) {
       e.ref = *r;
       ++appended;

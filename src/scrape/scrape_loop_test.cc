@@ -300,6 +300,18 @@ TEST(ScrapeLoopTest, CacheSurvivesReload) {
   EXPECT_EQ(Dump(&f.storage)[Series("a")].size(), 2u);
 }
 
+// Without cached labels a storage that does not take the ref (MemoryStorage) still gets every
+// sample: the labels are rebuilt for that line.
+TEST(ScrapeLoopTest, UncachedLabelsFallBack) {
+  LoopOptions o;
+  o.cache_labels = false;
+  Fixture f(o);
+  ASSERT_TRUE(f.Scrape("a 1\nb{x=\"y\"} 2\n", 1000).ok());
+  ASSERT_TRUE(f.Scrape("a 3\nb{x=\"y\"} 4\n", 11000).ok());
+  EXPECT_EQ(Dump(&f.storage)[Series("a")].size(), 2u);
+  EXPECT_EQ(f.Last(Series("b", {{"x", "y"}})), 4);
+}
+
 TEST(ScrapeLoopTest, ForcedError) {
   Fixture f;
   f.loop.SetForcedError(

@@ -165,3 +165,73 @@ def main(tests):
                 print(f"--- log of {p.name} ---\n{p.tail()}", flush=True)
     print(f"{len(tests) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def free_port_range(n, lo=30000, hi=60000):
+    """A base port b such that b..b+n-1 are all free now."""
+    import random
+    for _ in range(200):
+        b = random.randrange(lo, hi - n)
+        socks = []
+        try:
+            for p in range(b, b + n):
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return b
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+def start_fleet(n_targets, series_per_target, log_dir, extra=()):
+    """Starts `vigil fleet` serving n_targets on consecutive ports; returns (proc, base_port)."""
+    base = free_port_range(n_targets)
+    d = tempdir("vigil-fleet-")
+    ready = os.path.join(d, "ready")
+    p = Proc([VIGIL, "fleet", f"--targets={n_targets}", f"--series-per-target={series_per_target}",
+              f"--base-port={base}", "--listen-address=127.0.0.1", f"--ready-file={ready}", *extra],
+             "fleet", log_dir)
+    wait_until(lambda: os.path.exists(ready) or not p.alive(), 60, what="fleet ready file")
+    check(p.alive(), f"fleet exited:\n{p.tail()}")
+    return p, base
+
+
+def start_server(config_text, log_dir, extra=(), data_dir=None, name="vigil", port=None):
+    """Writes config_text to a file and starts `vigil server`; returns (proc, url, data_dir)."""
+    port = port or free_port()
+    data_dir = data_dir or tempdir("vigil-data-")
+    cfg = os.path.join(log_dir, f"{name}.yml")
+    with open(cfg, "w") as f:
+        f.write(config_text)
+    p = Proc([VIGIL, "server", f"--config.file={cfg}", f"--storage.tsdb.path={data_dir}",
+              f"--web.listen-address=127.0.0.1:{port}", *extra], name, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    wait_http_ok(url + "/-/ready", 120, p)
+    return p, url, data_dir
+
+
+def query(url, q, **params):
+    st, body = get_json(url + "/api/v1/query", dict(query=q, **params))
+    check(st == 200 and body.get("status") == "success", f"query {q!r} failed: {st} {body}")
+    return body["data"]["result"]
+
+
+def scalar_query(url, q, **params):
+    r = query(url, q, **params)
+    return float(r[0]["value"][1]) if r else None
+
+
+def metric_value(url, name):
+    """Sum of the samples of `name` in the server's own /metrics (None if absent)."""
+    _, _, body = http("GET", url + "/metrics")
+    total, found = 0.0, False
+    for line in body.decode(errors="replace").splitlines():
+        if line.startswith(name) and len(line) > len(name) and line[len(name)] in " {":
+            total += float(line.rsplit(" ", 1)[1])
+            found = True
+    return total if found else None

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "promql/engine/evaluator.h"
@@ -137,46 +138,104 @@ Result<QueryResult> Query::Exec(const Context& caller_ctx) {
                          q.queryable->NewQuerier(mint, maxt));
   qs.querier = querier.get();
 
-  Evaluator ev(&qs, q.start, q.end, q.instant ? 0 : q.step);
-  VIGIL_ASSIGN_OR_RETURN(EvalResult r, ev.Eval(*q.expr));
-  VIGIL_RETURN_IF_ERROR(qs.CheckContext("expression evaluation"));
-
   const bool delayed = q.opts.enable_delayed_name_removal;
   QueryResult out;
   Value& v = out.value;
-  switch (r.type) {
-    case ValueType::kString:
-      v.type = ValueType::kString;
-      v.str = std::move(r.str);
-      v.t = q.start;
-      break;
-    case ValueType::kScalar:
-      if (q.instant) {
+  if (!q.instant) {
+    // Range queries run in batches of steps: every batch is an independent evaluation (PromQL
+    // has no state across steps; `@ start()`/`@ end()` were resolved for the whole query and
+    // subquery grids are absolute), so the memory held by a node is rows x batch, not rows x
+    // all steps. Rows are appended to the result series by label set.
+    v.type = ValueType::kMatrix;
+    const int64_t batch = std::max<int64_t>(1, q.opts.max_steps_per_batch > 0
+                                                   ? q.opts.max_steps_per_batch
+                                                   : std::numeric_limits<int64_t>::max() / q.step);
+    const int64_t last = q.start + ((q.end - q.start) / q.step) * q.step;
+    std::unordered_map<std::string, size_t> index;
+    std::vector<size_t> batch_begin;  // per series: first point of the current batch
+    std::vector<int64_t> batch_of;    // per series: the batch batch_begin belongs to
+    int64_t batch_no = 0;
+    for (int64_t bs = q.start; bs <= last; bs += batch * q.step) {
+      int64_t be = std::min(last, bs + (batch - 1) * q.step);
+      Evaluator ev(&qs, bs, be, q.step);
+      ev.set_range_query(q.start != q.end);
+      VIGIL_ASSIGN_OR_RETURN(EvalResult r, ev.Eval(*q.expr));
+      VIGIL_RETURN_IF_ERROR(qs.CheckContext("expression evaluation"));
+      if (r.type == ValueType::kScalar) {
+        if (v.matrix.empty()) v.matrix.emplace_back();
+        for (size_t k = 0; k < r.scalar.size(); ++k) {
+          v.matrix[0].points.push_back(Sample{ev.StepTime(k), r.scalar[k]});
+        }
+        continue;
+      }
+      if (r.type != ValueType::kVector) return Status::Internal("range query of a non-vector");
+      VectorBlock& b = r.vec;
+      ++batch_no;
+      for (size_t i = 0; i < b.rows(); ++i) {
+        Labels& l = b.series[i].labels;
+        if (delayed && b.series[i].drop_name) l = DropMetricName(l);
+        auto [it, inserted] = index.emplace(l.data(), v.matrix.size());
+        if (inserted) {
+          v.matrix.push_back(MatrixSeries{l, {}});
+          batch_begin.push_back(0);
+          batch_of.push_back(0);
+        }
+        const size_t si = it->second;
+        auto& pts = v.matrix[si].points;
+        if (batch_of[si] != batch_no) {
+          batch_of[si] = batch_no;
+          batch_begin[si] = pts.size();
+        }
+        const size_t before = pts.size();
+        const double* row = b.row(i);
+        for (size_t k = 0; k < b.steps; ++k) {
+          if (!IsAbsent(row[k])) pts.push_back(Sample{ev.StepTime(k), row[k]});
+        }
+        // Rows that became equal after dropping names: merge their points within this batch
+        // and refuse overlaps.
+        if (before > batch_begin[si] && pts.size() > before) {
+          auto first = pts.begin() + long(batch_begin[si]);
+          std::inplace_merge(first, pts.begin() + long(before), pts.end(),
+                             [](const Sample& a, const Sample& c) { return a.t < c.t; });
+          for (auto p = first + 1; p < pts.end(); ++p) {
+            if (p->t == (p - 1)->t) {
+              return Status::Execution("vector cannot contain metrics with the same labelset");
+            }
+          }
+        }
+      }
+    }
+    std::vector<MatrixSeries> kept;
+    kept.reserve(v.matrix.size());
+    for (auto& ms : v.matrix) {
+      if (!ms.points.empty()) kept.push_back(std::move(ms));
+    }
+    v.matrix = std::move(kept);
+    SortMatrix(&v.matrix);
+  } else {
+    Evaluator ev(&qs, q.start, q.end, 0);
+    VIGIL_ASSIGN_OR_RETURN(EvalResult r, ev.Eval(*q.expr));
+    VIGIL_RETURN_IF_ERROR(qs.CheckContext("expression evaluation"));
+    switch (r.type) {
+      case ValueType::kString:
+        v.type = ValueType::kString;
+        v.str = std::move(r.str);
+        v.t = q.start;
+        break;
+      case ValueType::kScalar:
         v.type = ValueType::kScalar;
         v.scalar = r.scalar.empty() ? 0 : r.scalar[0];
         v.t = q.start;
-      } else {
-        v.type = ValueType::kMatrix;
-        MatrixSeries s;
-        for (size_t k = 0; k < r.scalar.size(); ++k) {
-          s.points.push_back(Sample{ev.StepTime(k), r.scalar[k]});
-        }
-        v.matrix.push_back(std::move(s));
-      }
-      break;
-    case ValueType::kVector: {
-      VectorBlock& b = r.vec;
-      if (delayed) {
-        for (auto& m : b.series) {
-          if (m.drop_name) m.labels = DropMetricName(m.labels);
-        }
-      }
-      if (q.instant) {
+        break;
+      case ValueType::kVector: {
+        VectorBlock& b = r.vec;
         v.type = ValueType::kVector;
         for (size_t i = 0; i < b.rows(); ++i) {
           double x = b.row(i)[0];
           if (IsAbsent(x)) continue;
-          v.vector.push_back(VectorElement{b.series[i].labels, q.start, x});
+          Labels l = delayed && b.series[i].drop_name ? DropMetricName(b.series[i].labels)
+                                                      : std::move(b.series[i].labels);
+          v.vector.push_back(VectorElement{std::move(l), q.start, x});
         }
         if (delayed && v.vector.size() > 1) {
           std::vector<const Labels*> ls;
@@ -189,66 +248,36 @@ Result<QueryResult> Query::Exec(const Context& caller_ctx) {
             }
           }
         }
-      } else {
-        // Merge rows that became equal after dropping names (error on overlapping points).
-        std::unordered_map<std::string_view, size_t> first;
+        break;
+      }
+      case ValueType::kMatrix: {
         v.type = ValueType::kMatrix;
-        std::vector<size_t> owner(b.rows());
-        for (size_t i = 0; i < b.rows(); ++i) {
-          auto [it, inserted] = first.emplace(b.series[i].labels.data(), i);
-          owner[i] = it->second;
-          if (inserted) continue;
-          double* dst = b.row(it->second);
-          const double* src = b.row(i);
-          for (size_t k = 0; k < b.steps; ++k) {
-            if (IsAbsent(src[k])) continue;
-            if (!IsAbsent(dst[k])) {
+        MatrixBlock& mb = r.matrix;
+        std::unordered_map<std::string, size_t> index;
+        for (size_t i = 0; i < mb.series.size(); ++i) {
+          Labels l = mb.series[i].labels;
+          if (delayed && mb.series[i].drop_name) l = DropMetricName(l);
+          auto [it, inserted] = index.emplace(l.data(), v.matrix.size());
+          if (inserted) {
+            v.matrix.push_back(MatrixSeries{std::move(l), std::move(mb.points[i])});
+            continue;
+          }
+          auto& pts = v.matrix[it->second].points;
+          pts.insert(pts.end(), mb.points[i].begin(), mb.points[i].end());
+          std::sort(pts.begin(), pts.end(),
+                    [](const Sample& a, const Sample& b) { return a.t < b.t; });
+          for (size_t k = 1; k < pts.size(); ++k) {
+            if (pts[k].t == pts[k - 1].t) {
               return Status::Execution("vector cannot contain metrics with the same labelset");
             }
-            dst[k] = src[k];
           }
-        }
-        for (size_t i = 0; i < b.rows(); ++i) {
-          if (owner[i] != i) continue;
-          MatrixSeries s;
-          s.labels = b.series[i].labels;
-          const double* row = b.row(i);
-          for (size_t k = 0; k < b.steps; ++k) {
-            if (!IsAbsent(row[k])) s.points.push_back(Sample{ev.StepTime(k), row[k]});
-          }
-          if (!s.points.empty()) v.matrix.push_back(std::move(s));
         }
         SortMatrix(&v.matrix);
+        break;
       }
-      break;
+      case ValueType::kNone:
+        return Status::Internal("expression evaluated to no value");
     }
-    case ValueType::kMatrix: {
-      v.type = ValueType::kMatrix;
-      MatrixBlock& mb = r.matrix;
-      std::unordered_map<std::string, size_t> index;
-      for (size_t i = 0; i < mb.series.size(); ++i) {
-        Labels l = mb.series[i].labels;
-        if (delayed && mb.series[i].drop_name) l = DropMetricName(l);
-        auto [it, inserted] = index.emplace(l.data(), v.matrix.size());
-        if (inserted) {
-          v.matrix.push_back(MatrixSeries{std::move(l), std::move(mb.points[i])});
-          continue;
-        }
-        auto& pts = v.matrix[it->second].points;
-        pts.insert(pts.end(), mb.points[i].begin(), mb.points[i].end());
-        std::sort(pts.begin(), pts.end(),
-                  [](const Sample& a, const Sample& b) { return a.t < b.t; });
-        for (size_t k = 1; k < pts.size(); ++k) {
-          if (pts[k].t == pts[k - 1].t) {
-            return Status::Execution("vector cannot contain metrics with the same labelset");
-          }
-        }
-      }
-      SortMatrix(&v.matrix);
-      break;
-    }
-    case ValueType::kNone:
-      return Status::Internal("expression evaluated to no value");
   }
   out.annotations = std::move(qs.annos);
   out.peak_samples = qs.peak_samples;

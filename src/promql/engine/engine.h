@@ -11,11 +11,17 @@
 // step-invariant optimisation. Native histograms are not supported; the storage interface
 // only yields float samples, so they never reach the engine.
 //
-// How it evaluates (see evaluator.h): every node of the expression is evaluated for all steps
-// of the query at once into a column block (series x steps, 8 bytes per point, an absent point
-// is a reserved NaN), range functions slide two indices over per-series column buffers decoded
-// straight from the SampleIterator, aggregations add into arrays indexed by group ids computed
-// once per node, and label sets are hashed once per node rather than per step.
+// How it evaluates (see evaluator.h): range queries run in batches of steps
+// (max_steps_per_batch); within a batch every node is evaluated for all its steps at once
+// into a column block (one row of steps per series, 8 bytes per point, an absent point is
+// a reserved NaN). Selectors decode each series into reusable column buffers through
+// SampleIterator::NextBatch; range functions slide two indices over those buffers; where an
+// aggregation consumes a selector or a range function, rows are streamed into the group arrays
+// one series at a time instead of being materialised, so `sum(rate(x[5m]))` holds one input
+// series plus the groups x steps output. Group ids and match signatures are computed once per
+// node (label sets are hashed once, not per step), and the per-step loops run over contiguous
+// arrays without allocating. Sub-trees that do not depend on the step (`@`, literals) are
+// evaluated once and broadcast.
 //
 // Errors (Status codes map to the API's error types):
 //   InvalidArgument  parse errors, invalid expression types for range queries
@@ -52,6 +58,9 @@ struct EngineOptions {
   int64_t max_samples = 50'000'000;
   // Per-query timeout in ms (Prometheus' --query.timeout); 0 = only the caller's Context.
   int64_t timeout_ms = 2 * 60 * 1000;
+  // Range queries are evaluated in batches of at most this many steps, which bounds the
+  // memory a node holds to rows x batch (0 = all steps at once).
+  int64_t max_steps_per_batch = 1024;
   // Step of subqueries written without one (`x[10m:]`): Prometheus uses the global evaluation
   // interval, 1m by default.
   int64_t default_subquery_step_ms = 60 * 1000;

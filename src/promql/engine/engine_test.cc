@@ -108,6 +108,23 @@ TEST_F(EngineTest, MaxSamples) {
   EXPECT_LE(ok->peak_samples, 10);
 }
 
+TEST_F(EngineTest, PathologicalQueriesFailCleanly) {
+  Engine e;  // default max_samples
+  for (const char* q : {"max_over_time(vector(1)[1y:1ms])", "count_over_time(m_total[1y:1ms])",
+                        "sum_over_time(vector(time())[10y:1ms])"}) {
+    SCOPED_TRACE(q);
+    auto r = Instant(e, q, 0);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), StatusCode::kResourceExhausted);
+  }
+  EngineOptions o;
+  o.max_samples = 0;  // unlimited still has a hard cap per block
+  Engine u(o);
+  auto r = Instant(u, "max_over_time(vector(1)[100y:1ms])", 0);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), StatusCode::kResourceExhausted);
+}
+
 TEST_F(EngineTest, CancellationAndTimeout) {
   Engine e;
   std::stop_source stop;
@@ -218,6 +235,7 @@ TEST(EngineHintsTest, TimeRangeAndMatchersArePushedDown) {
   EXPECT_EQ(c.hints.end, 1200000 - 60000);
   EXPECT_EQ(c.hints.range, 60000);
   EXPECT_EQ(c.hints.step, 60000);
+  EXPECT_EQ(c.hints.func, "rate");
   EXPECT_EQ(rq.mint_, c.hints.start);
   EXPECT_EQ(rq.maxt_, c.hints.end);
   ASSERT_EQ(c.matchers.size(), 2u);
@@ -230,6 +248,22 @@ TEST(EngineHintsTest, TimeRangeAndMatchersArePushedDown) {
   // Instant selector: lookback window before the @ time.
   EXPECT_EQ(rq2.calls[0].hints.start, 100000 - 300000 + 1);
   EXPECT_EQ(rq2.calls[0].hints.end, 100000);
+  EXPECT_EQ(rq2.calls[0].hints.step, 0);
+
+  // Aggregation grouping reaches a selector that is the aggregation's direct argument.
+  RecordingQueryable rq3;
+  auto q3 = e.NewInstantQuery(&rq3, "sum by (job) (x) + max(rate(y[5m:1m]))", 500000);
+  ASSERT_TRUE(q3.has_value());
+  ASSERT_TRUE((*q3)->Exec(Context::Background()).has_value());
+  ASSERT_EQ(rq3.calls.size(), 2u);
+  EXPECT_EQ(rq3.calls[0].hints.func, "sum");
+  EXPECT_TRUE(rq3.calls[0].hints.by);
+  EXPECT_EQ(rq3.calls[0].hints.grouping, std::vector<std::string>{"job"});
+  EXPECT_EQ(rq3.calls[1].hints.func, "rate");
+  EXPECT_TRUE(rq3.calls[1].hints.grouping.empty());
+  EXPECT_EQ(rq3.calls[1].hints.step, 60000);  // the subquery's step
+  // (500s - 5m, 500s] on the subquery's 1m grid, less the lookback.
+  EXPECT_EQ(rq3.calls[1].hints.start, 240000 - 300000 + 1);
 }
 
 TEST(EngineHelpersTest, RangeQueryPoints) {

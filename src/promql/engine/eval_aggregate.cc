@@ -108,11 +108,18 @@ namespace {
 // series order, which is also the order Prometheus adds samples in, so Kahan sums match.
 class RowAggregator {
  public:
-  RowAggregator(AggregateOp op, std::vector<std::string> grouping, bool without, size_t steps)
-      : op_(op), grouping_(std::move(grouping)), without_(without), S_(steps) {}
+  RowAggregator(AggregateOp op, std::vector<std::string> grouping, bool without, size_t steps,
+                int64_t max_points)
+      : op_(op),
+        grouping_(std::move(grouping)),
+        without_(without),
+        S_(steps),
+        max_points_(max_points) {}
 
-  void Add(const SeriesMeta& meta, const double* row) {
-    uint32_t g = GroupOf(meta);
+  // Error: ResourceExhausted when the groups would exceed the query's point limit.
+  Status Add(const SeriesMeta& meta, const double* row) {
+    uint32_t g = 0;
+    VIGIL_RETURN_IF_ERROR(GroupOf(meta, &g));
     const size_t base = size_t(g) * S_;
     double* o = out_.data() + base;
     switch (op_) {
@@ -209,6 +216,7 @@ class RowAggregator {
       default:
         break;
     }
+    return Status::OK();
   }
 
   VectorBlock Finish() {
@@ -241,13 +249,16 @@ class RowAggregator {
   }
 
  private:
-  uint32_t GroupOf(const SeriesMeta& meta) {
+  Status GroupOf(const SeriesMeta& meta, uint32_t* gid) {
     key_ = GroupKey(meta.labels, grouping_, without_);
     auto it = index_.find(key_);
     uint32_t g;
     if (it != index_.end()) {
       g = it->second;
     } else {
+      if (max_points_ > 0 && int64_t((groups_.size() + 1) * S_) > max_points_) {
+        return TooManySamplesError();
+      }
       g = uint32_t(groups_.size());
       index_.emplace(key_, g);
       groups_.push_back(SeriesMeta{GroupLabels(meta.labels, grouping_, without_), false});
@@ -261,13 +272,15 @@ class RowAggregator {
       if (op_ == AggregateOp::kAvg) incremental_.resize(n, 0);
     }
     if (meta.drop_name) groups_[g].drop_name = true;
-    return g;
+    *gid = g;
+    return Status::OK();
   }
 
   AggregateOp op_;
   std::vector<std::string> grouping_;
   bool without_;
   size_t S_;
+  int64_t max_points_;
   std::string key_;
   std::unordered_map<std::string, uint32_t> index_;
   std::vector<SeriesMeta> groups_;
@@ -289,12 +302,11 @@ Result<EvalResult> Evaluator::EvalAggregate(const parser::AggregateExpr& e) {
   if (e.op != AggregateOp::kTopk && e.op != AggregateOp::kBottomk && e.op != AggregateOp::kLimitk &&
       e.op != AggregateOp::kLimitRatio && e.op != AggregateOp::kQuantile) {
     // Streamed: input rows are folded into the group arrays as they are produced.
-    RowAggregator agg(e.op, grouping, e.without, steps_);
-    VIGIL_RETURN_IF_ERROR(EvalRows(*e.expr, [&](SeriesMeta&& meta, const double* row) {
-      agg.Add(meta, row);
-      return Status::OK();
-    }));
+    RowAggregator agg(e.op, grouping, e.without, steps_, qs_->PointLimit());
+    VIGIL_RETURN_IF_ERROR(EvalRows(
+        *e.expr, [&](SeriesMeta&& meta, const double* row) { return agg.Add(meta, row); }));
     r.vec = agg.Finish();
+    r.vec.max_points = qs_->PointLimit();
     CompactRows(&r.vec);
     VIGIL_RETURN_IF_ERROR(Account(&r));
     return r;
@@ -357,7 +369,7 @@ Result<EvalResult> Evaluator::EvalTopK(const parser::AggregateExpr& e,
   const std::vector<std::string> grouping = Sorted(e.grouping);
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   bool any_nan = false;
   double mx = -std::numeric_limits<double>::max(), mn = std::numeric_limits<double>::max();
   for (double q : params) {
@@ -543,7 +555,7 @@ Result<EvalResult> Evaluator::EvalCountValues(const parser::AggregateExpr& e) {
   const VectorBlock& b = in.vec;
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   std::unordered_map<std::string, size_t> rows;
   for (size_t k = 0; k < steps_; ++k) {
     for (size_t i = 0; i < b.rows(); ++i) {
@@ -554,7 +566,9 @@ Result<EvalResult> Evaluator::EvalCountValues(const parser::AggregateExpr& e) {
       Labels with_value = lb.Build();
       Labels out_labels = GroupLabels(with_value, grouping, e.without);
       auto [it, inserted] = rows.emplace(out_labels.data(), 0);
-      if (inserted) it->second = r.vec.AddRow(SeriesMeta{std::move(out_labels), false});
+      if (inserted) {
+        VIGIL_ASSIGN_OR_RETURN(it->second, r.vec.AddRow(SeriesMeta{std::move(out_labels), false}));
+      }
       double& o = r.vec.row(it->second)[k];
       o = IsAbsent(o) ? 1 : o + 1;
     }

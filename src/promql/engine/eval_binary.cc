@@ -251,7 +251,7 @@ Result<EvalResult> Evaluator::EvalSetOp(const parser::BinaryExpr& e, VectorBlock
         any |= !IsAbsent(row[k]);
       }
       if (!any) continue;
-      size_t idx = b.AddRow(std::move(rhs.series[i]));
+      VIGIL_ASSIGN_OR_RETURN(size_t idx, b.AddRow(std::move(rhs.series[i])));
       std::copy(row, row + S, b.row(idx));
     }
     CompactRows(&b);
@@ -329,7 +329,7 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
   EvalResult out;
   out.type = ValueType::kVector;
   VectorBlock& res = out.vec;
-  res.steps = S;
+  res = NewBlock();
   std::vector<uint8_t> matched(G * S, 0);  // a match (or fill) happened for (sig, step)
   std::vector<uint32_t> touched;           // many-to-one: sig + 1 that produced (row, step)
   std::unordered_map<uint64_t, size_t> pair_row;
@@ -360,7 +360,7 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
     }
     return b.Build();
   };
-  auto row_for = [&](int64_t mi, int64_t oi) -> size_t {
+  auto row_for = [&](int64_t mi, int64_t oi) -> Result<size_t> {
     uint64_t key = (uint64_t(mi + 1) << 32) | uint64_t(oi + 1);
     auto it = pair_row.find(key);
     if (it != pair_row.end()) return it->second;
@@ -373,7 +373,7 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
     if (inserted) {
       SeriesMeta meta{std::move(rl), false};
       if (e.return_bool && opts_->enable_delayed_name_removal) meta.drop_name = true;
-      res.AddRow(std::move(meta));
+      VIGIL_RETURN_IF_ERROR(res.AddRow(std::move(meta)).status());
       if (!one_to_one) touched.resize(res.rows() * S, 0);
     }
     pair_row.emplace(key, lit->second);
@@ -434,7 +434,7 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
         continue;
       }
       if (o != last_o) {
-        out_row = row_for(int64_t(i), o);
+        VIGIL_ASSIGN_OR_RETURN(out_row, row_for(int64_t(i), o));
         last_o = o;
       }
       VIGIL_RETURN_IF_ERROR(do_op(k, out_row, s, mv, ov));
@@ -451,7 +451,7 @@ Result<EvalResult> Evaluator::EvalVectorVector(const parser::BinaryExpr& e, Vect
         double ov = row[k];
         if (IsAbsent(ov) || skip[k] || mk[k]) continue;
         if (!have_row) {
-          out_row = row_for(-1, int64_t(i));
+          VIGIL_ASSIGN_OR_RETURN(out_row, row_for(-1, int64_t(i)));
           have_row = true;
         }
         VIGIL_RETURN_IF_ERROR(do_op(k, out_row, s, *fill_m, ov));

@@ -78,15 +78,31 @@ std::vector<std::string_view> Chunkify(std::string_view s) {
   return out;
 }
 
+// Go's strconv.Atoi for a string of digits (false on overflow).
 bool ParseSmallInt(std::string_view s, int64_t* v) {
-  if (s.empty() || s.size() > 18) return false;
+  if (s.empty()) return false;
   int64_t x = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
+    if (x > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) return false;
     x = x * 10 + (c - '0');
   }
   *v = x;
   return true;
+}
+
+// Go's math.Max / math.Min (infinities win over NaN; +0 > -0).
+double GoMax(double x, double y) {
+  if ((std::isinf(x) && x > 0) || (std::isinf(y) && y > 0)) return x > 0 && std::isinf(x) ? x : y;
+  if (std::isnan(x) || std::isnan(y)) return std::nan("");
+  if (x == 0 && x == y) return std::signbit(x) ? y : x;
+  return x > y ? x : y;
+}
+double GoMin(double x, double y) {
+  if ((std::isinf(x) && x < 0) || (std::isinf(y) && y < 0)) return x < 0 && std::isinf(x) ? x : y;
+  if (std::isnan(x) || std::isnan(y)) return std::nan("");
+  if (x == 0 && x == y) return std::signbit(x) ? x : y;
+  return x < y ? x : y;
 }
 
 bool NatLess(std::string_view a, std::string_view b) {
@@ -402,7 +418,7 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   std::vector<uint8_t> seen(absent ? steps_ : 0, 0);
   std::vector<double> scratch;
   double p[2] = {0, 0};
@@ -426,7 +442,7 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
           std::fill(row_buf.begin(), row_buf.end(), AbsentValue());
           row = row_buf.data();
         } else if (!absent) {
-          row_idx = r.vec.AddRow(meta);
+          VIGIL_ASSIGN_OR_RETURN(row_idx, r.vec.AddRow(meta));
           row = r.vec.row(row_idx);
         }
         size_t lo = 0, hi = 0, n = ts.size();
@@ -506,7 +522,7 @@ Result<EvalResult> Evaluator::EvalRangeFunction(const parser::Call& c, size_t ma
   if (absent) {
     SeriesMeta m{AbsentLabels(arg), false};
     DropName(&m);
-    size_t idx = r.vec.AddRow(std::move(m));
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(std::move(m)));
     double* row = r.vec.row(idx);
     bool any = false;
     for (size_t k = 0; k < steps_; ++k) {
@@ -530,7 +546,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
   std::string_view name = c.func->name;
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
 
   if (name == "time") {
     r.type = ValueType::kScalar;
@@ -549,14 +565,13 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
     r.type = ValueType::kScalar;
     r.scalar.resize(steps_);
     for (size_t k = 0; k < steps_; ++k) {
-      r.scalar[k] = name == "max_of" ? std::fmax(a[k], b[k]) : std::fmin(a[k], b[k]);
-      if (std::isnan(a[k]) || std::isnan(b[k])) r.scalar[k] = std::nan("");
+      r.scalar[k] = name == "max_of" ? GoMax(a[k], b[k]) : GoMin(a[k], b[k]);
     }
     return r;
   }
   if (name == "vector") {
     VIGIL_ASSIGN_OR_RETURN(auto a, EvalScalarArg(*c.args[0]));
-    size_t idx = r.vec.AddRow(SeriesMeta{});
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(SeriesMeta{}));
     std::copy(a.begin(), a.end(), r.vec.row(idx));
     VIGIL_RETURN_IF_ERROR(Account(&r));
     return r;
@@ -564,7 +579,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
   DateFunc date_fn = DateFunc::kYear;
   bool is_date = LookupDate(name, &date_fn);
   if (is_date && c.args.empty()) {
-    size_t idx = r.vec.AddRow(SeriesMeta{});
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(SeriesMeta{}));
     double* row = r.vec.row(idx);
     for (size_t k = 0; k < steps_; ++k) row[k] = DatePart(date_fn, StepTime(k) / 1000);
     VIGIL_RETURN_IF_ERROR(Account(&r));
@@ -603,7 +618,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
       const double* row = in.vec.row(i);
       for (size_t k = 0; k < steps_; ++k) seen[k] |= !IsAbsent(row[k]);
     }
-    size_t idx = r.vec.AddRow(SeriesMeta{AbsentLabels(arg0), false});
+    VIGIL_ASSIGN_OR_RETURN(size_t idx, r.vec.AddRow(SeriesMeta{AbsentLabels(arg0), false}));
     double* row = r.vec.row(idx);
     bool any = false;
     for (size_t k = 0; k < steps_; ++k) {
@@ -684,13 +699,7 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
           row[k] = AbsentValue();
           continue;
         }
-        // Go's math.Max(min, math.Min(max, v)), NaN-propagating.
-        double v = row[k];
-        double m = (std::isnan(hi[k]) || std::isnan(v)) ? std::nan("") : std::min(hi[k], v);
-        if (hi[k] == v && v == 0) m = std::signbit(hi[k]) ? hi[k] : v;
-        double x = (std::isnan(lo[k]) || std::isnan(m)) ? std::nan("") : std::max(lo[k], m);
-        if (lo[k] == m && m == 0) x = std::signbit(lo[k]) ? m : lo[k];
-        row[k] = x;
+        row[k] = GoMax(lo[k], GoMin(hi[k], row[k]));
       }
       DropName(&b.series[i]);
     }
@@ -782,7 +791,7 @@ Result<EvalResult> Evaluator::EvalLabelJoin(const parser::Call& c) {
 Result<EvalResult> Evaluator::EvalSort(const parser::Call& c) {
   std::string_view name = c.func->name;
   VIGIL_ASSIGN_OR_RETURN(EvalResult in, Eval(*c.args[0]));
-  if (steps_ != 1 || start_ != end_) {
+  if (is_range_ || steps_ != 1) {
     qs_->annos.Add(SortInRangeQueryWarning(c.pos));
     return in;
   }
@@ -896,7 +905,7 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, Histo
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   // Output rows: one per group (per group and quantile for histogram_quantiles).
   const size_t nq = multi ? ps.size() : 1;
   std::vector<size_t> rows(groups.size() * nq);
@@ -911,7 +920,7 @@ Result<EvalResult> Evaluator::EvalHistogramQuantile(const parser::Call& c, Histo
       }
       DropName(&m);
       auto [it, inserted] = row_by_labels.emplace(m.labels.data(), r.vec.rows());
-      if (inserted) r.vec.AddRow(std::move(m));
+      if (inserted) VIGIL_RETURN_IF_ERROR(r.vec.AddRow(std::move(m)).status());
       rows[qi * groups.size() + g] = it->second;
     }
   }
@@ -1106,7 +1115,7 @@ Result<EvalResult> Evaluator::EvalInfo(const parser::Call& c) {
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   std::unordered_map<std::string, size_t> rows;
   std::unordered_map<std::string, size_t> by_sig;
   for (size_t k = 0; k < steps_; ++k) {
@@ -1154,7 +1163,7 @@ Result<EvalResult> Evaluator::EvalInfo(const parser::Call& c) {
         meta.labels = lb.Build();
       }
       auto [it, inserted] = rows.emplace(meta.labels.data(), r.vec.rows());
-      if (inserted) r.vec.AddRow(std::move(meta));
+      if (inserted) VIGIL_RETURN_IF_ERROR(r.vec.AddRow(std::move(meta)).status());
       double& dst = r.vec.row(it->second)[k];
       if (!IsAbsent(dst)) {
         return Status::Execution("vector cannot contain metrics with the same labelset");

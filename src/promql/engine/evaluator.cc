@@ -67,7 +67,10 @@ Status Evaluator::Account(EvalResult* r) {
   return r->lease.Acquire(qs_, n);
 }
 
-size_t VectorBlock::AddRow(SeriesMeta meta) {
+Result<size_t> VectorBlock::AddRow(SeriesMeta meta) {
+  if (max_points > 0 && int64_t((series.size() + 1) * steps) > max_points) {
+    return TooManySamplesError();
+  }
   series.push_back(std::move(meta));
   values.resize(series.size() * steps, AbsentValue());
   return series.size() - 1;
@@ -179,9 +182,24 @@ Status ReadSamples(storage::SampleIterator* it, int64_t mint, int64_t maxt, bool
 }  // namespace
 
 Evaluator::Evaluator(QueryState* qs, int64_t start, int64_t end, int64_t interval)
-    : qs_(qs), opts_(qs->opts), start_(start), end_(end), interval_(interval) {
+    : qs_(qs),
+      opts_(qs->opts),
+      start_(start),
+      end_(end),
+      interval_(interval),
+      hint_step_(interval) {
   if (interval_ <= 0) interval_ = 1;
+  is_range_ = start_ != end_;
   steps_ = end_ < start_ ? 0 : size_t((end_ - start_) / interval_) + 1;
+}
+
+void Evaluator::FillHints(storage::SelectHints* h) const {
+  h->step = hint_step_;
+  h->func = std::string(hint_.func);
+  if (hint_.parent_agg != nullptr) {
+    h->by = !hint_.parent_agg->without;
+    h->grouping = hint_.parent_agg->grouping;
+  }
 }
 
 void Evaluator::DropName(SeriesMeta* m) const {
@@ -268,6 +286,32 @@ Result<EvalResult> Evaluator::Eval(const parser::Expr& e) {
     r.type = e.Type();
     return r;
   }
+  if (int64_t(steps_) > qs_->PointLimit()) return TooManySamplesError();
+  // The hint context of this node's children (restored when this node is done).
+  struct Restore {
+    Evaluator* ev;
+    HintContext saved;
+    ~Restore() { ev->hint_ = saved; }
+  } restore{this, hint_};
+  switch (e.kind()) {
+    case NodeKind::kCall:
+      hint_.func = e.As<parser::Call>().func->name;
+      hint_.parent_agg = nullptr;
+      break;
+    case NodeKind::kAggregate:
+      hint_.func = parser::AggregateOpString(e.As<parser::AggregateExpr>().op);
+      hint_.parent_agg = &e.As<parser::AggregateExpr>();
+      break;
+    case NodeKind::kBinary:
+      hint_.func = {};
+      hint_.parent_agg = nullptr;
+      break;
+    case NodeKind::kVectorSelector:
+      break;
+    default:
+      hint_.parent_agg = nullptr;
+      break;
+  }
   switch (e.kind()) {
     case NodeKind::kNumberLiteral:
       r.type = ValueType::kScalar;
@@ -318,7 +362,11 @@ Status Evaluator::EvalRows(const parser::Expr& e, const RowSink& sink) {
       for (size_t i = 0; i < c.args.size(); ++i) {
         NodeKind k = c.args[i]->kind();
         if (k == NodeKind::kMatrixSelector || k == NodeKind::kSubquery) {
-          return EvalRangeFunction(c, i, &sink).status();
+          HintContext saved = hint_;
+          hint_ = HintContext{c.func->name, nullptr};
+          Status st = EvalRangeFunction(c, i, &sink).status();
+          hint_ = saved;
+          return st;
         }
       }
     }
@@ -351,6 +399,8 @@ Result<EvalResult> Evaluator::EvalStepInvariant(const parser::StepInvariantExpr&
   const parser::Expr& inner = *e.expr;
   if (steps_ == 1) return Eval(inner);
   Evaluator child(qs_, start_, start_, interval_);
+  child.hint_ = hint_;
+  child.hint_step_ = hint_step_;
   VIGIL_ASSIGN_OR_RETURN(EvalResult r, child.Eval(inner));
   if (inner.kind() == NodeKind::kMatrixSelector || inner.kind() == NodeKind::kSubquery) return r;
   switch (r.type) {
@@ -360,6 +410,7 @@ Result<EvalResult> Evaluator::EvalStepInvariant(const parser::StepInvariantExpr&
     case ValueType::kVector: {
       VectorBlock out;
       out.steps = steps_;
+      if (int64_t(r.vec.series.size() * steps_) > qs_->PointLimit()) return TooManySamplesError();
       out.series = std::move(r.vec.series);
       out.values.resize(out.series.size() * steps_);
       for (size_t i = 0; i < out.series.size(); ++i) {
@@ -390,11 +441,11 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
     hints.start = ref_min - lookback;
     hints.end = ref_max + lookback;
   }
-  hints.step = interval_;
+  FillHints(&hints);
 
   EvalResult r;
   r.type = ValueType::kVector;
-  r.vec.steps = steps_;
+  r.vec = NewBlock();
   auto set = qs_->querier->Select(qs_->ctx, false, &hints, vs.matchers);
   std::vector<int64_t> ts;
   std::vector<double> vals;
@@ -407,7 +458,7 @@ Result<EvalResult> Evaluator::EvalVectorSelector(const parser::VectorSelector& v
       std::fill(row_buf.begin(), row_buf.end(), AbsentValue());
       row = row_buf.data();
     } else {
-      size_t row_idx = r.vec.AddRow(SeriesMeta{s.labels(), false});
+      VIGIL_ASSIGN_OR_RETURN(size_t row_idx, r.vec.AddRow(SeriesMeta{s.labels(), false}));
       row = r.vec.row(row_idx);
     }
     auto it = s.Iterator();
@@ -488,7 +539,7 @@ Status Evaluator::ForEachRangeSeries(const parser::Expr& arg, int64_t extra_befo
     storage::SelectHints hints;
     hints.start = mint + 1;
     hints.end = maxt;
-    hints.step = interval_;
+    FillHints(&hints);
     hints.range = ms.range_ms;
     auto set = qs_->querier->Select(qs_->ctx, false, &hints, sel.matchers);
     while (set->Next()) {
@@ -557,6 +608,8 @@ Result<EvalResult> Evaluator::RunSubquery(const parser::SubqueryExpr& sq, int64_
   int64_t sub_start = step * ((*ref_min - sq.range_ms) / step);
   if (sub_start <= *ref_min - sq.range_ms) sub_start += step;
   Evaluator child(qs_, sub_start, *ref_max, step);
+  child.hint_ = hint_;
+  child.hint_.parent_agg = nullptr;
   return child.Eval(*sq.expr);
 }
 

@@ -45,14 +45,17 @@ struct SeriesMeta {
 
 struct VectorBlock {
   size_t steps = 0;
+  // Upper bound on series.size() * steps (0 = none); AddRow refuses to grow past it.
+  int64_t max_points = 0;
   std::vector<SeriesMeta> series;
   std::vector<double> values;  // series.size() * steps
 
   size_t rows() const { return series.size(); }
   double* row(size_t i) { return values.data() + i * steps; }
   const double* row(size_t i) const { return values.data() + i * steps; }
-  // Appends a row of absent points; returns its index.
-  size_t AddRow(SeriesMeta meta);
+  // Appends a row of absent points; returns its index. Error: ResourceExhausted (the query's
+  // sample limit) past max_points.
+  Result<size_t> AddRow(SeriesMeta meta);
   // Number of present points.
   int64_t CountPoints() const;
 };
@@ -115,6 +118,11 @@ struct QueryState {
   Status CheckContext(std::string_view env) const;
   // Accounts for `n` more points held in memory; ResourceExhausted past max_samples.
   Status Acquire(int64_t n);
+  // The most points one block may allocate: max_samples, or 2^30 when unlimited, so that a
+  // pathological query fails cleanly instead of exhausting memory.
+  int64_t PointLimit() const {
+    return opts->max_samples > 0 ? opts->max_samples : int64_t(1) << 30;
+  }
   void Release(int64_t n) { current_samples -= n; }
 };
 
@@ -131,6 +139,9 @@ class Evaluator {
   Result<EvalResult> Eval(const parser::Expr& e);
 
   size_t steps() const { return steps_; }
+  // Marks this evaluator as one batch of a range query whose start and end differ (sort()
+  // warns there even when the batch has a single step).
+  void set_range_query(bool v) { is_range_ = v; }
   int64_t start() const { return start_; }
   int64_t end() const { return end_; }
   int64_t interval() const { return interval_; }
@@ -188,6 +199,13 @@ class Evaluator {
                             const RangeSeriesFn& fn);
   // Charges the points of `r` to the query's sample budget for as long as `r` lives.
   Status Account(EvalResult* r);
+  // An empty vector block for this evaluator's steps, bounded by the query's point limit.
+  VectorBlock NewBlock() const {
+    VectorBlock b;
+    b.steps = steps_;
+    b.max_points = qs_->PointLimit();
+    return b;
+  }
 
   // Drops __name__/__type__/__unit__ now unless name removal is delayed (then marks rows).
   void DropName(SeriesMeta* m) const;
@@ -197,10 +215,22 @@ class Evaluator {
   // Removes rows without any present point.
   static void CompactRows(VectorBlock* b);
 
+  // Fills the SelectHints fields that describe the surrounding expression (Prometheus'
+  // extractFuncFromPath / extractGroupsFromPath): the nearest enclosing function or
+  // aggregation, and the grouping of an aggregation that is the selector's direct parent.
+  void FillHints(storage::SelectHints* h) const;
+  struct HintContext {
+    std::string_view func;
+    const parser::AggregateExpr* parent_agg = nullptr;
+  };
+
   QueryState* qs_;
   const EngineOptions* opts_;
   int64_t start_, end_, interval_;
+  int64_t hint_step_;  // the query's step as Prometheus reports it (0 for instant queries)
   size_t steps_;
+  bool is_range_;  // Prometheus' "start != end" of the evaluation
+  HintContext hint_;
 };
 
 // Removes __name__, __type__ and __unit__ from `l` (Prometheus' DropReserved(IsMetadataLabel)).

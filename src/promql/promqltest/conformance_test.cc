@@ -51,6 +51,24 @@ const std::map<std::string, int>& MinPass() {
   return *m;
 }
 
+// The whole run again with range queries evaluated in batches of two steps: must pass the same
+// evals.
+TEST(PromqlConformance, SharedScriptsInSmallStepBatches) {
+  namespace fs = std::filesystem;
+  std::string dir = ConformanceDir();
+  if (!fs::is_directory(dir)) GTEST_SKIP() << "conformance data not found at " << dir;
+  RunOptions def, small;
+  small.engine.max_steps_per_batch = 2;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".test") continue;
+    auto a = RunScriptFile(e.path().string(), def);
+    auto b = RunScriptFile(e.path().string(), small);
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    EXPECT_EQ(a->pass, b->pass) << FormatReport(*b);
+    EXPECT_EQ(b->fail, a->fail) << FormatReport(*b);
+  }
+}
+
 TEST(PromqlConformance, SharedScripts) {
   namespace fs = std::filesystem;
   std::string dir = ConformanceDir();

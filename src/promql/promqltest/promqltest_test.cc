@@ -17,7 +17,7 @@ std::string SourceDir() {
   return VIGIL_DEFAULT_SOURCE_DIR;
 }
 
-TEST(PromqlScripts, AllPass) {
+void RunAll(const RunOptions& opts) {
   namespace fs = std::filesystem;
   std::string dir = SourceDir() + "/testdata/promql";
   ASSERT_TRUE(fs::is_directory(dir)) << dir;
@@ -29,7 +29,7 @@ TEST(PromqlScripts, AllPass) {
   ASSERT_GE(files.size(), 5u);
   int total = 0;
   for (const auto& f : files) {
-    auto rep = RunScriptFile(f, RunOptions{});
+    auto rep = RunScriptFile(f, opts);
     ASSERT_TRUE(rep.has_value()) << rep.error().ToString();
     SCOPED_TRACE(rep->name);
     EXPECT_TRUE(rep->error.empty()) << rep->error;
@@ -37,9 +37,28 @@ TEST(PromqlScripts, AllPass) {
     EXPECT_GT(rep->pass, 0);
     EXPECT_EQ(rep->skip, 0) << FormatReport(*rep);
     total += rep->pass;
-    std::printf("%s", FormatReport(*rep).c_str());
   }
   EXPECT_GE(total, 200);
+}
+
+TEST(PromqlScripts, AllPass) { RunAll(RunOptions{}); }
+
+// Range queries evaluated in batches of a few steps must give the same results.
+TEST(PromqlScripts, AllPassInSmallStepBatches) {
+  for (int64_t batch : {1, 2, 3}) {
+    SCOPED_TRACE(batch);
+    RunOptions opts;
+    opts.engine.max_steps_per_batch = batch;
+    RunAll(opts);
+  }
+}
+
+// The harness' extra checks off: the plain evals alone must pass too.
+TEST(PromqlScripts, AllPassWithoutExtraChecks) {
+  RunOptions opts;
+  opts.range_check = false;
+  opts.at_modifier_check = false;
+  RunAll(opts);
 }
 
 }  // namespace

@@ -156,6 +156,12 @@ Status HeadChunkFiles::Scan(const std::function<Status(const HeadChunkMeta&)>& f
     f.maxt_known = true;
     if (damage.empty()) continue;
     if (!last) {
+      if (report != nullptr) {
+        rep.file = seq;
+        rep.truncated_at = pos;
+        rep.reason = damage;
+        *report = rep;
+      }
       return Status::Corruption("head chunks " + f.path + " at offset " + std::to_string(pos) +
                                 ": " + damage);
     }

@@ -52,7 +52,8 @@ struct HeadChunkMeta {
   uint16_t num_samples = 0;  // from the chunk's 2-byte header
 };
 
-// What Scan() cut off the end of the last file.
+// What Scan() cut off the end of the last file. When Scan() returns Corruption for an
+// earlier file, `file`, `truncated_at` and `reason` name the damage (repaired stays false).
 struct HeadChunkScanReport {
   size_t chunks = 0;
   bool repaired = false;

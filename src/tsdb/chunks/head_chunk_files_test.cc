@@ -236,9 +236,12 @@ TEST(HeadChunkFilesTest, DamageInAnOlderFileIsCorruptionThenDeleteFrom) {
   auto h = HeadChunkFiles::Open(d.path(), o);
   ASSERT_TRUE(h.has_value());
   Status st;
-  ScanAll(h->get(), nullptr, &st);
+  HeadChunkScanReport rep;
+  ScanAll(h->get(), &rep, &st);
   ASSERT_TRUE(st.IsCorruption()) << st.ToString();
   EXPECT_NE(st.message().find("000002"), std::string_view::npos) << st.ToString();
+  EXPECT_EQ(rep.file, 2u);  // the report names the damaged file for DeleteFrom
+  EXPECT_FALSE(rep.repaired);
   ASSERT_TRUE((*h)->DeleteFrom(2).ok());
   EXPECT_EQ((*h)->Files(), std::vector<uint32_t>{1});
   auto ref = (*h)->WriteChunk(1, 0, 0, Encoding::kXor, "x");

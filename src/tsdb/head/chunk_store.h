@@ -7,14 +7,13 @@
 //    so full chunks live in the page cache, not in the process' anonymous RSS.
 //  * MemoryChunkStore (below): for a head without a directory (tests, tools).
 //
-// Thread-safety: all methods are thread-safe. Views returned by Read() stay valid until the
-// store is destroyed (truncation of old chunk files is a later step and will have to wait
-// for readers).
+// Thread-safety: all methods are thread-safe. A ChunkMeta returned by Read() holds what
+// keeps its bytes valid (`hold`), even after Truncate() removed the chunk's storage.
 #pragma once
 
 #include <cstdint>
 #include <deque>
-#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,7 +25,8 @@ namespace vigil::tsdb {
 struct ChunkMeta {
   int64_t mint = 0;
   int64_t maxt = 0;
-  std::string_view bytes;  // XOR chunk bytes (header + bit stream)
+  std::string_view bytes;            // XOR chunk bytes (header + bit stream)
+  std::shared_ptr<const void> hold;  // keeps `bytes` valid; may be null (head's own copy)
 };
 
 class ChunkStore {
@@ -35,8 +35,22 @@ class ChunkStore {
   // Stores a full chunk of series `series_ref` and returns its ref.
   virtual Result<uint64_t> Write(uint64_t series_ref, int64_t mint, int64_t maxt,
                                  std::string_view bytes) = 0;
-  // The chunk named by `ref`; Corruption/NotFound for a bad ref.
+  // The chunk named by `ref`, checksum verified. NotFound for a ref whose storage was
+  // truncated away (or never existed); Corruption for damaged bytes.
   virtual Result<ChunkMeta> Read(uint64_t ref) const = 0;
+  // mint and maxt of the chunk at `ref` (cheap: no checksum, no bytes). Errors as Read().
+  virtual Result<std::pair<int64_t, int64_t>> Times(uint64_t ref) const = 0;
+  // Releases storage holding only chunks whose maxt < mint (best effort: storage is freed
+  // in write order). Refs into released storage become NotFound.
+  virtual Status Truncate(int64_t mint) = 0;
+  // A mark covering every chunk written so far; Released(mark) is true once all of them
+  // have been truncated away (the head reuses a dead series' id only then, so chunks of
+  // the old owner can never be attributed to the new one after a restart).
+  virtual uint64_t WriteMark() const = 0;
+  virtual bool Released(uint64_t mark) const = 0;
+  // Makes written chunks durable / closes. Close is idempotent.
+  virtual Status Sync() = 0;
+  virtual Status Close() = 0;
   // Anonymous memory held (buffers); page-cache-backed bytes are not counted.
   virtual size_t MemoryBytes() const = 0;
 };
@@ -45,16 +59,45 @@ class MemoryChunkStore final : public ChunkStore {
  public:
   Result<uint64_t> Write(uint64_t, int64_t mint, int64_t maxt, std::string_view bytes) override {
     MutexLock l(&mu_);
-    chunks_.push_back(Entry{mint, maxt, std::string(bytes)});
-    bytes_ += bytes.size() + sizeof(Entry);
-    return uint64_t(chunks_.size() - 1);
+    chunks_.push_back(std::make_shared<Entry>(Entry{mint, maxt, std::string(bytes)}));
+    bytes_ += bytes.size() + sizeof(Entry) + 16;
+    return base_ + chunks_.size() - 1;
   }
   Result<ChunkMeta> Read(uint64_t ref) const override {
     MutexLock l(&mu_);
-    if (ref >= chunks_.size()) return Status::NotFound("head chunk ref out of range");
-    const Entry& e = chunks_[ref];
-    return ChunkMeta{e.mint, e.maxt, e.bytes};
+    if (ref < base_ || ref - base_ >= chunks_.size()) {
+      return Status::NotFound("head chunk ref out of range");
+    }
+    const auto& e = chunks_[size_t(ref - base_)];
+    return ChunkMeta{e->mint, e->maxt, e->bytes, e};
   }
+  Result<std::pair<int64_t, int64_t>> Times(uint64_t ref) const override {
+    MutexLock l(&mu_);
+    if (ref < base_ || ref - base_ >= chunks_.size()) {
+      return Status::NotFound("head chunk ref out of range");
+    }
+    const auto& e = chunks_[size_t(ref - base_)];
+    return std::make_pair(e->mint, e->maxt);
+  }
+  Status Truncate(int64_t mint) override {
+    MutexLock l(&mu_);
+    while (!chunks_.empty() && chunks_.front()->maxt < mint) {
+      bytes_ -= chunks_.front()->bytes.size() + sizeof(Entry) + 16;
+      chunks_.pop_front();
+      ++base_;
+    }
+    return Status::OK();
+  }
+  uint64_t WriteMark() const override {
+    MutexLock l(&mu_);
+    return base_ + chunks_.size();
+  }
+  bool Released(uint64_t mark) const override {
+    MutexLock l(&mu_);
+    return base_ >= mark;
+  }
+  Status Sync() override { return Status::OK(); }
+  Status Close() override { return Status::OK(); }
   size_t MemoryBytes() const override {
     MutexLock l(&mu_);
     return bytes_;
@@ -66,7 +109,8 @@ class MemoryChunkStore final : public ChunkStore {
     std::string bytes;
   };
   mutable Mutex mu_;
-  std::deque<Entry> chunks_ VIGIL_GUARDED_BY(mu_);  // deque: elements never move
+  std::deque<std::shared_ptr<const Entry>> chunks_ VIGIL_GUARDED_BY(mu_);
+  uint64_t base_ VIGIL_GUARDED_BY(mu_) = 0;  // ref of chunks_.front()
   size_t bytes_ VIGIL_GUARDED_BY(mu_) = 0;
 };
 

@@ -114,8 +114,8 @@ Status ValidateLabels(const Labels& labels) {
 
 }  // namespace
 
-uint32_t Head::InsertLocked(uint32_t id, const Labels& labels, uint64_t hash,
-                            uint32_t* label_base) {
+uint32_t Head::InsertLocked(uint32_t id, const Labels& labels, uint64_t hash, uint32_t* label_base,
+                            uint32_t extra_flags) {
   auto& pairs = ScratchPairs();
   pairs.clear();
   for (const auto& l : labels)
@@ -124,12 +124,12 @@ uint32_t Head::InsertLocked(uint32_t id, const Labels& labels, uint64_t hash,
   if (handle == LabelStore::kNoBase) return 0;
   states_.EnsureSize(size_t(id) + 1);
   {
-    // The slot is not reachable by anyone yet; the lock only orders it for TSan-style
-    // reasoning with later stripe-locked readers.
+    // A free slot is all zero, except for chunk refs and the last-chunk time the startup
+    // scan attached to it; both are kept.
     MutexLock l(&StripeOf(id));
     SeriesState& s = states_[id];
-    s = SeriesState{};
-    s.labels = handle;
+    s.next_at |= extra_flags;
+    SetLabelsHandle(id, handle);
   }
   postings_.Add(id, pairs);
   series_hash_.Insert(hash, id);
@@ -139,51 +139,108 @@ uint32_t Head::InsertLocked(uint32_t id, const Labels& labels, uint64_t hash,
     new_since_optimize_ = 0;
     postings_.RunOptimize();
   }
-  return id;
+  return handle;
 }
 
-Result<uint32_t> Head::GetOrCreate(const Labels& labels, uint32_t* label_base, bool* created) {
+uint32_t Head::AllocIdLocked() {
+  if (free_ids_.empty() && !limbo_.empty()) PromoteLimbo();
+  if (!free_ids_.empty()) {
+    uint32_t id = free_ids_.back();
+    free_ids_.pop_back();
+    return id;
+  }
+  uint32_t id = next_id_.load(std::memory_order_relaxed);
+  return id > kMaxSeriesId ? 0 : id;
+}
+
+Result<uint32_t> Head::GetOrCreate(const Labels& labels, uint32_t* label_base, bool* created,
+                                   uint32_t* handle) {
   *created = false;
   uint64_t hash = labels.Hash();
   {
     ReaderLock l(&index_mu_);
-    if (uint32_t id = FindLocked(labels, hash); id != 0) return id;
+    if (uint32_t id = FindLocked(labels, hash); id != 0) {
+      *handle = LabelsHandle(id);
+      return id;
+    }
   }
   VIGIL_RETURN_IF_ERROR(ValidateLabels(labels));
   WriterLock l(&index_mu_);
-  if (uint32_t id = FindLocked(labels, hash); id != 0) return id;
+  if (uint32_t id = FindLocked(labels, hash); id != 0) {
+    *handle = LabelsHandle(id);
+    return id;
+  }
   if (opts_.max_series != 0 && num_series_.load(std::memory_order_relaxed) >= opts_.max_series) {
     c_.series_limit.fetch_add(1, std::memory_order_relaxed);
     return Status::ResourceExhausted(
         fmt::format("head series limit reached ({}): new series dropped", opts_.max_series));
   }
-  uint32_t id = next_id_.load(std::memory_order_relaxed);
-  if (id > kMaxSeriesId) return Status::ResourceExhausted("head series ids exhausted");
-  if (InsertLocked(id, labels, hash, label_base) == 0) {
+  uint32_t id = AllocIdLocked();
+  if (id == 0) return Status::ResourceExhausted("head series ids exhausted");
+  *handle = InsertLocked(id, labels, hash, label_base, kFlagPending);
+  if (*handle == 0) {
+    if (id < next_id_.load(std::memory_order_relaxed)) free_ids_.push_back(id);
     return Status::InvalidArgument("label set too large");
   }
-  next_id_.store(id + 1, std::memory_order_release);
+  if (id >= next_id_.load(std::memory_order_relaxed)) {
+    next_id_.store(id + 1, std::memory_order_release);
+  }
   *created = true;
   return id;
 }
 
-Result<uint32_t> Head::CreateWithId(uint32_t id, const Labels& labels, uint32_t* label_base) {
-  if (id == 0 || id > kMaxSeriesId) return Status::Corruption("invalid series ref in WAL");
-  VIGIL_RETURN_IF_ERROR(ValidateLabels(labels));
-  uint64_t hash = labels.Hash();
-  WriterLock l(&index_mu_);
-  if (uint32_t existing = FindLocked(labels, hash); existing != 0) return existing;
-  uint32_t next = next_id_.load(std::memory_order_relaxed);
-  if (id < next) {
-    if (states_[id].labels != 0) {
-      return Status::Corruption(fmt::format("series ref {} used by two label sets", id));
-    }
+void Head::FreeCellsLocked(uint32_t id, SeriesState& s) {
+  if (s.cell != 0) {
+    uint32_t old = s.cell;
+    s.cell = 0;
+    slab_.Free(old, id);
   }
-  if (InsertLocked(id, labels, hash, label_base) == 0) {
-    return Status::InvalidArgument("label set too large");
+  FreeRefListLocked(id, s);
+}
+
+void Head::FreeRefListLocked(uint32_t id, SeriesState& s) {
+  while (s.mmapped != 0) {
+    uint32_t cell = s.mmapped;
+    uint32_t older;
+    std::memcpy(&older, slab_.Data(cell) + 4, 4);
+    s.mmapped = older;
+    // Free may relocate other cells of this series; it updates s (the head of the chain)
+    // and chain links it finds from s.mmapped, which no longer includes `cell`.
+    if (older != 0) slab_.SetOwner(older, (id << 2) | kOwnerRefList);
+    slab_.Free(cell, id);
   }
-  if (id >= next) next_id_.store(id + 1, std::memory_order_release);
-  return id;
+}
+
+void Head::MmappedRefsLocked(const SeriesState& s, std::vector<uint64_t>* out) const {
+  out->clear();
+  for (uint32_t cell = s.mmapped; cell != 0;) {
+    uint32_t count, older;
+    const uint8_t* p = slab_.Data(cell);
+    std::memcpy(&count, p, 4);
+    std::memcpy(&older, p + 4, 4);
+    size_t at = out->size();
+    out->resize(at + count);
+    std::memcpy(out->data() + at, p + 8, size_t(count) * 8);
+    // Chain links hold older refs; keep the overall order oldest-first.
+    std::rotate(out->begin(), out->begin() + at, out->end());
+    cell = older;
+  }
+}
+
+void Head::RemoveSeriesLocked(uint32_t id, SeriesState& s) {
+  Labels l = LabelsOf(id);
+  auto& pairs = ScratchPairs();
+  label_store_.Decode(s.labels, &pairs,
+                      [&](uint32_t a, uint32_t b) { return symbols_.Get(a) < symbols_.Get(b); });
+  postings_.Remove(id, pairs);
+  series_hash_.Erase(l.Hash(), id);
+  FreeCellsLocked(id, s);
+  SetLabelsHandle(id, 0);
+  // Back to the all-zero free slot (field by field: `labels` is read racily via Live()).
+  std::memset(static_cast<void*>(&s.xor_state), 0, sizeof(s.xor_state));
+  s.next_at = 0;
+  num_series_.fetch_sub(1, std::memory_order_relaxed);
+  c_.series_removed.fetch_add(1, std::memory_order_relaxed);
 }
 
 int64_t Head::MinValidTime() const {
@@ -304,13 +361,14 @@ void Head::CutChunkLocked(uint32_t id, SeriesState& s) {
 void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
   chunkenc::XorState& st = s.xor_state;
   const uint32_t flags = s.next_at & ~kNextAtMask;
+  // The cut time is kept relative to the last sample, so the per-sample path never reads
+  // the chunk's first timestamp (a second cache miss into the chunk).
+  int64_t next_at = 0;
   if (s.cell != 0) {
-    const int64_t chunk_mint = ChunkMintLocked(s);
-    int64_t next_at = chunk_mint + int64_t(s.next_at & kNextAtMask);
-    uint32_t n = st.num_samples;
+    next_at = st.t + int64_t(s.next_at & kNextAtMask);
+    const uint32_t n = st.num_samples;
     if (n == opts_.samples_per_chunk / 4) {
-      next_at = ComputeChunkEndTime(chunk_mint, st.t, next_at);
-      s.next_at = flags | uint32_t(next_at - chunk_mint);
+      next_at = ComputeChunkEndTime(ChunkMintLocked(s), st.t, next_at);
     }
     if (t >= next_at || n >= opts_.samples_per_chunk * 2 ||
         chunkenc::XorByteLen(st) + kMaxSampleBytes > Slab::kMaxCellBytes) {
@@ -324,33 +382,39 @@ void Head::AppendLocked(uint32_t id, SeriesState& s, int64_t t, double v) {
     chunkenc::XorInit(&st, slab_.Data(s.cell));
     st.t = last_t;  // harmless: XorAppend of the first sample overwrites both
     st.v_bits = last_v;
-    int64_t end = RangeEnd(t, opts_.chunk_range_ms);
-    s.next_at = flags | uint32_t(std::min<int64_t>(end - t, kNextAtMask));
+    next_at = RangeEnd(t, opts_.chunk_range_ms);
     c_.chunks_created.fetch_add(1, std::memory_order_relaxed);
   }
   // Cells are kept tight (no room reserved for the next sample): XorAppend may store up
   // to kXorAppendSlack bytes past the chunk, so in the last kXorAppendSlack bytes of a cell
-  // the sample is appended to a scratch copy, and the cell grows only if the result does
+  // the sample is appended to a scratch buffer, and the cell grows only if the result does
   // not fit. This saves ~20 B per series over reserving the worst case in every cell.
-  size_t len = chunkenc::XorByteLen(st);
-  uint32_t cap = Slab::CellBytes(s.cell);
+  // XorAppend reads only the byte holding the last bit and writes the 2-byte header and
+  // the bytes after it, so the scratch needs just those (not a copy of the chunk).
+  const size_t len = chunkenc::XorByteLen(st);
+  const uint32_t cap = Slab::CellBytes(s.cell);
   uint8_t* buf = slab_.Data(s.cell);
   if (len + chunkenc::kXorAppendSlack <= cap) {
     chunkenc::XorAppend(&st, buf, t, v);
   } else {
     uint8_t tmp[Slab::kMaxCellBytes + chunkenc::kXorAppendSlack];
-    std::memcpy(tmp, buf, len);
-    size_t n = chunkenc::XorAppend(&st, tmp, t, v);
+    const size_t from = len - 1;  // len >= 2: the header
+    tmp[from] = buf[from];
+    const size_t n = chunkenc::XorAppend(&st, tmp, t, v);
     if (n > cap) {
-      uint32_t bigger = slab_.Alloc(Slab::ClassFor(n), (id << 2) | kOwnerOpenChunk);
-      uint32_t old = s.cell;
+      const uint32_t bigger = slab_.Alloc(Slab::ClassFor(n), (id << 2) | kOwnerOpenChunk);
+      std::memcpy(slab_.Data(bigger), buf, from);
+      const uint32_t old = s.cell;
       s.cell = bigger;
-      slab_.Free(old, id);  // may move s.cell (see AddMmappedRefLocked)
+      slab_.Free(old, id);  // may move s.cell, contents included (see AddMmappedRefLocked)
       buf = slab_.Data(s.cell);
     }
-    std::memcpy(buf, tmp, n);
+    buf[0] = tmp[0];
+    buf[1] = tmp[1];
+    std::memcpy(buf + from, tmp + from, n - from);
   }
-  s.next_at |= kFlagHasSample | kFlagValueKnown;
+  s.next_at = flags | kFlagHasSample | kFlagValueKnown |
+              uint32_t(std::clamp<int64_t>(next_at - t, 0, kNextAtMask));
 }
 
 void Head::UpdateMinMax(int64_t mint, int64_t maxt) {
@@ -377,10 +441,22 @@ HeadCounters Head::Counters() const {
   h.wal_bytes = ld(c_.wal_bytes);
   h.wal_corruptions = ld(c_.wal_corruptions);
   h.wal_commits = ld(c_.wal_commits);
+  h.wal_write_errors = ld(c_.wal_write_errors);
   h.replay_samples = ld(c_.replay_samples);
   h.replay_series = ld(c_.replay_series);
   h.replay_unknown_refs = ld(c_.replay_unknown_refs);
+  h.replay_samples_skipped = ld(c_.replay_samples_skipped);
+  h.replay_skipped_records = ld(c_.replay_skipped_records);
+  h.replay_mmapped_chunks = ld(c_.replay_mmapped_chunks);
+  h.replay_dropped_chunks = ld(c_.replay_dropped_chunks);
   h.replay_duration_ms = ld(c_.replay_duration_ms);
+  h.mmap_chunk_corruptions = ld(c_.mmap_chunk_corruptions);
+  h.truncations = ld(c_.truncations);
+  h.truncations_failed = ld(c_.truncations_failed);
+  h.chunks_removed = ld(c_.chunks_removed);
+  h.checkpoints = ld(c_.checkpoints);
+  h.checkpoints_failed = ld(c_.checkpoints_failed);
+  h.samples_dropped_removed_series = ld(c_.dropped_removed);
   return h;
 }
 
@@ -393,6 +469,7 @@ HeadStats Head::Stats(size_t limit) {
   for (uint32_t id = 1; id < n; ++id) {
     MutexLock l(&StripeOf(id));
     const SeriesState& s = states_[id];
+    if (s.labels == 0) continue;
     if (s.cell != 0) ++st.num_chunks;
     for (uint32_t cell = s.mmapped; cell != 0;) {
       uint32_t count, older;
@@ -425,7 +502,7 @@ HeadMemory Head::MemoryByStructure() {
                    kStripes * sizeof(Stripe);
   m.open_chunks = slab_.MemoryBytes();
   m.chunk_store = chunks_ ? chunks_->MemoryBytes() : 0;
-  if (wal_) m.wal_buffers = wal_->BufferBytes();
+  m.wal_buffers = wal_buffer_bytes_.load(std::memory_order_relaxed);
   return m;
 }
 

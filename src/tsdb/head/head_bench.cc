@@ -12,8 +12,10 @@
 // (often 0 per scrape), 20% gauges random-walking over floats; --random-values makes every
 // value random instead (a worst case for XOR: ~4 B/sample).
 // Prints anonymous memory per structure, process RSS
-// per series, append throughput, and, with --dir, replays the WAL in a fresh process
-// (re-exec with --replay) and prints replay time and RSS.
+// per series, append throughput, and, with --dir (WAL + chunks_head/ in DIR), closes the
+// head and reopens it in a fresh process (re-exec with --replay): replay speed and the
+// restarted head's RSS, to compare with the running one. --replay --dir DIR alone replays
+// an existing directory.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -35,16 +37,29 @@ using vigil::Labels;
 using vigil::tsdb::Head;
 using vigil::tsdb::HeadOptions;
 
-size_t RssBytes() {
+// Resident memory of this process: total, anonymous (heap, mmapped structures) and
+// file-backed (mapped chunk files, binary).
+struct Rss {
+  size_t total = 0, anon = 0, file = 0;
+};
+Rss ReadRss() {
   FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return 0;
+  Rss r;
+  if (f == nullptr) return r;
   char line[256];
-  size_t kb = 0;
   while (std::fgets(line, sizeof line, f)) {
-    if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::strtoull(line + 6, nullptr, 10);
+    if (std::strncmp(line, "VmRSS:", 6) == 0) r.total = std::strtoull(line + 6, nullptr, 10) << 10;
+    if (std::strncmp(line, "RssAnon:", 8) == 0) r.anon = std::strtoull(line + 8, nullptr, 10) << 10;
+    if (std::strncmp(line, "RssFile:", 8) == 0) r.file = std::strtoull(line + 8, nullptr, 10) << 10;
   }
   std::fclose(f);
-  return kb * 1024;
+  return r;
+}
+
+double ProcessCpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
 double Now() {
@@ -190,25 +205,54 @@ struct Args {
   bool random_values = false;
 };
 
+void PrintMemory(Head* head, double n) {
+  auto m = head->MemoryByStructure();
+  std::printf("%-14s %12s %10s\n", "structure", "bytes", "B/series");
+  auto row = [&](const char* name, size_t b) {
+    std::printf("%-14s %12zu %10.1f\n", name, b, double(b) / n);
+  };
+  row("symbols", m.symbols);
+  row("labels", m.labels);
+  row("series_state", m.series_state);
+  row("postings", m.postings);
+  row("open_chunks", m.open_chunks);
+  row("series_hash", m.series_hash);
+  row("chunk_store", m.chunk_store);
+  row("wal_buffers", m.wal_buffers);
+  row("total", m.total());
+}
+
 int Replay(const Args& a) {
-  size_t rss0 = RssBytes();
+  Rss rss0 = ReadRss();
   HeadOptions o;
   o.dir = a.dir;
-  double t0 = Now();
+  double t0 = Now(), c0 = ProcessCpuNow();
   auto head = Head::Open(o);
-  double t1 = Now();
+  double t1 = Now(), c1 = ProcessCpuNow();
   if (!head.has_value()) {
     std::fprintf(stderr, "open: %s\n", head.error().ToString().c_str());
     return 1;
   }
-  size_t rss = RssBytes();
+  Rss rss = ReadRss();
   auto c = (*head)->Counters();
   double n = double((*head)->NumSeries());
-  std::printf("replay: %.2f s, %.2f M samples/s, %llu series, %llu samples\n", t1 - t0,
-              double(c.replay_samples) / (t1 - t0) / 1e6, (unsigned long long)n,
-              (unsigned long long)c.replay_samples);
-  std::printf("replay RSS: %.1f MiB total, %.0f B/series (process baseline %.1f MiB)\n",
-              double(rss) / (1 << 20), double(rss - rss0) / n, double(rss0) / (1 << 20));
+  const double read = double(c.replay_samples + c.replay_samples_skipped + c.replay_unknown_refs);
+  std::printf(
+      "\n--- restart (new process): Head::Open on %s\n"
+      "replay: %.2f s wall, %.2f s CPU; %llu series, %llu WAL samples read (%llu appended to open "
+      "chunks, %llu already in %llu mmapped chunks)\n",
+      a.dir.c_str(), t1 - t0, c1 - c0, (unsigned long long)n, (unsigned long long)read,
+      (unsigned long long)c.replay_samples, (unsigned long long)c.replay_samples_skipped,
+      (unsigned long long)c.replay_mmapped_chunks);
+  std::printf("replay speed: %.2f M WAL samples/s per CPU second (%.2f M per wall second)\n",
+              read / (c1 - c0) / 1e6, read / (t1 - t0) / 1e6);
+  PrintMemory(head->get(), n);
+  std::printf(
+      "restart RSS: %.1f MiB total; head: %.0f B/series (%.0f anon + %.0f file-backed; "
+      "process baseline %.1f MiB)\n",
+      double(rss.total) / (1 << 20), double(rss.total - rss0.total) / n,
+      double(rss.anon - rss0.anon) / n, double(int64_t(rss.file) - int64_t(rss0.file)) / n,
+      double(rss0.total) / (1 << 20));
   return 0;
 }
 
@@ -241,7 +285,7 @@ int main(int argc, char** argv) {
   std::vector<std::vector<SeriesTemplate>> templates(50);
   for (int s = 0; s < 50; ++s) templates[s] = TargetTemplates(s, rng);
 
-  size_t rss0 = RssBytes();
+  Rss rss0 = ReadRss();
   HeadOptions o;
   o.dir = a.dir;
   o.wal_sync_on_commit = a.sync;
@@ -302,30 +346,22 @@ int main(int argc, char** argv) {
     (r == 0 ? create_s : append_s) += Now() - t0;
     (r == 0 ? create_cpu : append_cpu) += CpuNow() - c0;
   }
-  size_t rss = RssBytes();
+  Rss rss = ReadRss();
   double n = double(head->NumSeries());
   auto m = head->MemoryByStructure();
   auto st = head->Stats(3);
-  std::printf("series: %.0f, samples/series: %d, labels/series: 15-24, label pairs: %llu\n", n,
-              a.samples, (unsigned long long)st.num_label_pairs);
-  std::printf("%-14s %12s %10s\n", "structure", "bytes", "B/series");
-  auto row = [&](const char* name, size_t b) {
-    std::printf("%-14s %12zu %10.1f\n", name, b, double(b) / n);
-  };
-  row("symbols", m.symbols);
-  row("labels", m.labels);
-  row("series_state", m.series_state);
-  row("postings", m.postings);
-  row("open_chunks", m.open_chunks);
-  row("series_hash", m.series_hash);
-  row("chunk_store", m.chunk_store);
-  row("wal_buffers", m.wal_buffers);
-  row("total", m.total());
+  std::printf(
+      "series: %.0f, samples/series: %d, labels/series: 15-24, label pairs: %llu, chunks "
+      "(open + full): %.2f/series\n",
+      n, a.samples, (unsigned long long)st.num_label_pairs, double(st.num_chunks) / n);
+  PrintMemory(head.get(), n);
   size_t cache = refs.capacity() * 8 + values.capacity() * 8 + kind.capacity() + rate.capacity();
   std::printf(
-      "process RSS: %.1f MiB; head RSS/series: %.0f B (RSS - baseline - bench's own "
-      "ref/value arrays of %.0f B/series)\n",
-      double(rss) / (1 << 20), double(rss - rss0 - cache) / n, double(cache) / n);
+      "process RSS: %.1f MiB; head RSS/series: %.0f B (%.0f anon + %.0f file-backed; RSS - "
+      "baseline - bench's own ref/value arrays of %.0f B/series)\n",
+      double(rss.total) / (1 << 20), double(rss.total - rss0.total - cache) / n,
+      double(rss.anon - rss0.anon - cache) / n, double(int64_t(rss.file) - int64_t(rss0.file)) / n,
+      double(cache) / n);
   std::printf("open chunk bytes/sample: %.2f (slab resident bytes / samples in open chunks)\n",
               double(m.open_chunks) / double(appended));
   std::printf(

@@ -143,18 +143,8 @@ class HeadSeriesSet final : public storage::SeriesSet {
       {
         MutexLock l(&head_->StripeOf(id));
         const Head::SeriesState& s = head_->State(id);
-        for (uint32_t cell = s.mmapped; cell != 0;) {
-          uint32_t count, older;
-          const uint8_t* p = head_->slab_.Data(cell);
-          std::memcpy(&count, p, 4);
-          std::memcpy(&older, p + 4, 4);
-          size_t at = refs_.size();
-          refs_.resize(at + count);
-          std::memcpy(refs_.data() + at, p + 8, size_t(count) * 8);
-          // Chain links hold older refs; keep the overall order oldest-first.
-          std::rotate(refs_.begin(), refs_.begin() + at, refs_.end());
-          cell = older;
-        }
+        if (s.labels == 0) continue;  // removed meanwhile
+        head_->MmappedRefsLocked(s, &refs_);
         if (s.cell != 0 && s.xor_state.t >= mint_ && head_->ChunkMintLocked(s) <= maxt_) {
           open.assign(reinterpret_cast<const char*>(head_->slab_.Data(s.cell)),
                       chunkenc::XorByteLen(s.xor_state));
@@ -166,11 +156,12 @@ class HeadSeriesSet final : public storage::SeriesSet {
       for (uint64_t ref : refs_) {
         Result<ChunkMeta> m = head_->chunks_->Read(ref);
         if (!m.has_value()) {
+          if (m.error().IsNotFound()) continue;  // truncated away since the snapshot
           err_ = m.error();
           return false;
         }
         if (m->maxt < mint_ || m->mint > maxt_) continue;
-        chunks.push_back(*m);
+        chunks.push_back(std::move(*m));
       }
       if (!open.empty()) chunks.push_back(ChunkMeta{open_mint, open_maxt, {}});
       if (chunks.empty()) continue;
@@ -213,6 +204,8 @@ class HeadQuerier final : public storage::Querier {
     if (Status s = ctx.Err(); !s.ok()) return std::make_unique<storage::ErrorSeriesSet>(s);
     int64_t mint = hints ? std::max(hints->start, mint_) : mint_;
     int64_t maxt = hints ? std::min(hints->end, maxt_) : maxt_;
+    // Nothing below a truncation's mint is returned, even where a chunk straddles it.
+    mint = std::max(mint, head_->min_valid_time_.load(std::memory_order_relaxed));
     if (mint > maxt || !Overlaps(mint, maxt)) return storage::EmptySeriesSet();
     std::vector<uint32_t> ids;
     std::vector<Labels> labels;

@@ -20,6 +20,8 @@
 // Alloc/Free for live handles.
 #pragma once
 
+#include <sys/mman.h>
+
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -102,6 +104,7 @@ class Slab {
     uint8_t** pages = nullptr;                    // kMaxPages entries, mmapped lazily
     uint32_t num_cells VIGIL_GUARDED_BY(mu) = 0;  // high-water mark (live + holes)
     uint32_t mapped_pages VIGIL_GUARDED_BY(mu) = 0;
+    bool spare_released VIGIL_GUARDED_BY(mu) = false;  // last page returned with DONTNEED
     std::vector<uint32_t> holes VIGIL_GUARDED_BY(mu);  // maybe-stale free indexes
   };
   uint32_t Handle(int c, uint32_t idx) const { return (uint32_t(c) << 27) | (idx + 1); }
@@ -148,6 +151,7 @@ inline uint32_t Slab::Alloc(int c, uint32_t owner) {
     std::atomic_ref<uint8_t*>(k.pages[k.mapped_pages]).store(page, std::memory_order_release);
     ++k.mapped_pages;
   }
+  if (idx >= (k.mapped_pages - 1) * kCellsPerPage) k.spare_released = false;
   owners_[c].EnsureSize(size_t(idx) + 1);
   owners_[c][idx] = owner;
   ++k.num_cells;
@@ -167,6 +171,15 @@ inline void Slab::TrimLocked(int c, Class& k) {
     uint8_t* page = k.pages[k.mapped_pages];
     std::atomic_ref<uint8_t*>(k.pages[k.mapped_pages]).store(nullptr, std::memory_order_release);
     Unmap(page, size_t(kCellsPerPage) * bytes);
+    k.spare_released = false;
+  }
+  // The spare page holds only dead cells: give its memory back but keep the mapping (up to
+  // 4 MiB per class; ~25 MiB over all classes once every class has grown and shrunk, which
+  // series growing their open chunks in lockstep do all the time).
+  if (k.mapped_pages >= 1 && size_t(k.mapped_pages - 1) * kCellsPerPage >= k.num_cells &&
+      !k.spare_released) {
+    madvise(k.pages[k.mapped_pages - 1], size_t(kCellsPerPage) * bytes, MADV_DONTNEED);
+    k.spare_released = true;
   }
 }
 

@@ -1,0 +1,121 @@
+#include "tsdb/head/disk_chunk_store.h"
+
+#include <sys/mman.h>
+
+#include "base/coding.h"
+#include "base/logging.h"
+
+namespace vigil::tsdb {
+
+Result<std::unique_ptr<DiskChunkStore>> DiskChunkStore::Open(const std::string& dir,
+                                                             fs::FileSystem* fs,
+                                                             size_t write_buffer_bytes) {
+  chunks::HeadChunkFilesOptions o;
+  o.fs = fs;
+  o.write_buffer_size = write_buffer_bytes;
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<chunks::HeadChunkFiles> files,
+                         chunks::HeadChunkFiles::Open(dir, o));
+  return std::unique_ptr<DiskChunkStore>(new DiskChunkStore(std::move(files), write_buffer_bytes));
+}
+
+Status DiskChunkStore::Scan(const std::function<Status(const chunks::HeadChunkMeta&)>& fn,
+                            const std::function<void()>& reset, chunks::HeadChunkScanReport* report,
+                            uint64_t* corrupted_files) {
+  auto visit = [&](const chunks::HeadChunkMeta& m) {
+    NoteFile(m.ref);
+    return fn(m);
+  };
+  while (true) {
+    chunks::HeadChunkScanReport rep;
+    Status s = files_->Scan(visit, &rep);
+    if (s.ok()) {
+      if (report != nullptr) *report = rep;
+      return s;
+    }
+    if (!s.IsCorruption() || rep.file == 0) return s;
+    // Prometheus' removeCorruptedMmappedChunks: drop the damaged file and all later ones
+    // (their chunks are rebuilt from the WAL where it still has the samples), then scan
+    // again from the start.
+    VIGIL_LOG_ERROR("tsdb",
+                    "head chunk file damaged; deleting it and every later file, the WAL "
+                    "refills what it still holds",
+                    "file={} offset={} reason={}", rep.file, rep.truncated_at,
+                    LogQuote(rep.reason));
+    if (corrupted_files != nullptr) ++*corrupted_files;
+    VIGIL_RETURN_IF_ERROR(files_->DeleteFrom(rep.file));
+    reset();
+  }
+}
+
+Result<uint64_t> DiskChunkStore::Write(uint64_t series_ref, int64_t mint, int64_t maxt,
+                                       std::string_view bytes) {
+  Result<uint64_t> ref =
+      files_->WriteChunk(series_ref, mint, maxt, chunkenc::Encoding::kXor, bytes);
+  if (ref.has_value()) NoteFile(*ref);
+  return ref;
+}
+
+void DiskChunkStore::NoteFile(uint64_t ref) {
+  MutexLock l(&mu_);
+  file_refs_.emplace(chunks::HeadChunkFile(ref), ref);
+}
+
+void DiskChunkStore::ReleasePages() {
+  std::map<uint32_t, uint64_t> refs;
+  {
+    MutexLock l(&mu_);
+    refs = file_refs_;
+  }
+  for (const auto& [seq, ref] : refs) {
+    Result<chunks::HeadChunk> c = files_->Chunk(ref);
+    if (!c.has_value()) {
+      if (c.error().IsNotFound()) {
+        MutexLock l(&mu_);
+        file_refs_.erase(seq);
+      }
+      continue;
+    }
+    // Page-aligned (the start of an mmap); MADV_DONTNEED on a shared file mapping only
+    // unmaps pages from this process, the page cache keeps them.
+    ::madvise(const_cast<char*>(c->mapping->data()), c->mapping->size(), MADV_DONTNEED);
+  }
+}
+
+Result<ChunkMeta> DiskChunkStore::Read(uint64_t ref) const {
+  VIGIL_ASSIGN_OR_RETURN(chunks::HeadChunk c, files_->Chunk(ref));
+  if (c.view.encoding != chunkenc::Encoding::kXor || c.out_of_order) {
+    return Status::Corruption("head chunk " + std::to_string(ref) + ": unsupported encoding " +
+                              std::string(chunkenc::EncodingName(c.view.encoding)));
+  }
+  // The record header (series ref, mint, maxt) precedes the chunk in the same mapping.
+  const char* rec = c.mapping->data() + chunks::HeadChunkOffset(ref);
+  ChunkMeta m;
+  m.mint = int64_t(DecodeBE64(rec + 8));
+  m.maxt = int64_t(DecodeBE64(rec + 16));
+  m.bytes = c.view.data;
+  m.hold = std::move(c.mapping);
+  return m;
+}
+
+Result<std::pair<int64_t, int64_t>> DiskChunkStore::Times(uint64_t ref) const {
+  VIGIL_ASSIGN_OR_RETURN(ChunkMeta m, Read(ref));
+  return std::make_pair(m.mint, m.maxt);
+}
+
+Status DiskChunkStore::Truncate(int64_t mint) { return files_->Truncate(mint); }
+
+uint64_t DiskChunkStore::WriteMark() const {
+  std::vector<uint32_t> f = files_->Files();
+  return f.empty() ? 0 : f.back();
+}
+
+bool DiskChunkStore::Released(uint64_t mark) const {
+  std::vector<uint32_t> f = files_->Files();
+  return f.empty() || f.front() > mark;
+}
+
+Status DiskChunkStore::Sync() { return files_->Sync(); }
+
+Status DiskChunkStore::Close() { return files_->Close(); }
+
+}  // namespace vigil::tsdb
