@@ -143,7 +143,7 @@ uint32_t Head::InsertLocked(uint32_t id, const Labels& labels, uint64_t hash, ui
 }
 
 uint32_t Head::AllocIdLocked() {
-  if (free_ids_.empty() && !limbo_.empty()) PromoteLimbo();
+  // Ids in limbo_ are promoted by Truncate(), never here: checking them costs a scan.
   if (!free_ids_.empty()) {
     uint32_t id = free_ids_.back();
     free_ids_.pop_back();

@@ -384,6 +384,7 @@ class Head final : public storage::Storage, private Slab::Relocator {
   bool persistent_ = false;       // dir is set: WAL + chunk files
   std::unique_ptr<HeadWal> wal_;  // used by the group-commit leader only
   std::atomic<size_t> wal_buffer_bytes_{0};
+  int wal_reopen_count_ = 0;  // writers opened so far (leader role held)
   // A plain std::mutex (not annotated) because the condition variable needs it; all
   // wal_* fields below are guarded by it.
   std::mutex wal_mu_;

@@ -83,11 +83,14 @@ class HeadAppender final : public storage::Appender {
     for (const Ids& x : series_) {
       MutexLock l(&head_->StripeOf(x.id));
       Head::SeriesState& s = head_->State(x.id);
-      if (s.labels != x.handle) continue;
-      s.next_at = (s.next_at | Head::kFlagWalLogged) & ~Head::kFlagPending;
+      if (s.labels == x.handle) s.next_at |= Head::kFlagWalLogged;
     }
+    // The pending flag keeps Truncate() from removing a series until this transaction's
+    // samples are in: it is cleared as soon as a sample is appended (the open chunk then
+    // keeps the series), and at the end for series that got none.
     int64_t mint = INT64_MAX, maxt = INT64_MIN;
     uint64_t appended = 0, ooo = 0, dups = 0, removed = 0;
+    bool unflagged = false;
     for (const Pending& p : samples_) {
       MutexLock l(&head_->StripeOf(p.id));
       Head::SeriesState& s = head_->State(p.id);
@@ -95,21 +98,22 @@ class HeadAppender final : public storage::Appender {
         ++removed;  // removed by Truncate() despite the pending flag (another commit cleared it)
         continue;
       }
-      s.next_at &= ~Head::kFlagPending;
       bool dup = false;
       Status st = head_->CheckAppendable(s, p.t, p.v, &dup);
-      if (!st.ok()) {
+      if (!st.ok() || dup) {
         // A later sample of the same series in this transaction, or a concurrent one,
         // got there first. Counted, not reported (as Prometheus does on commit).
-        (st.code() == StatusCode::kOutOfOrder ? ooo : dups)++;
+        if (!st.ok()) (st.code() == StatusCode::kOutOfOrder ? ooo : dups)++;
+        unflagged = true;
         continue;
       }
-      if (dup) continue;
       head_->AppendLocked(p.id, s, p.t, p.v);
+      s.next_at &= ~Head::kFlagPending;
       ++appended;
       mint = std::min(mint, p.t);
       maxt = std::max(maxt, p.t);
     }
+    if (unflagged || !series_.empty()) ClearPending(/*samples=*/unflagged);
     if (appended > 0) head_->UpdateMinMax(mint, maxt);
     head_->c_.samples_appended.fetch_add(appended, std::memory_order_relaxed);
     if (ooo) head_->c_.out_of_order.fetch_add(ooo, std::memory_order_relaxed);
@@ -140,7 +144,7 @@ class HeadAppender final : public storage::Appender {
     uint32_t handle;
   };
 
-  void ClearPending() {
+  void ClearPending(bool samples = true) {
     auto clear = [&](uint32_t id, uint32_t handle) {
       MutexLock l(&head_->StripeOf(id));
       Head::SeriesState& s = head_->State(id);
@@ -148,6 +152,7 @@ class HeadAppender final : public storage::Appender {
     };
     uint32_t last = 0;
     for (const Pending& p : samples_) {
+      if (!samples) break;
       if (p.id != last) clear(p.id, p.handle);
       last = p.id;
     }
@@ -218,10 +223,12 @@ uint64_t Head::MinLiveAppenderEpoch() {
 }
 
 Status Head::ReopenWal() {
+  const bool replacing = wal_ != nullptr || wal_reopen_count_ > 0;
   if (wal_ != nullptr) {
     wal_->Close().IgnoreError();
     wal_.reset();
   }
+  ++wal_reopen_count_;
   HeadWalOptions wo;
   wo.fs = fs_;
   wo.segment_bytes = opts_.wal_segment_bytes;
@@ -229,7 +236,9 @@ Status Head::ReopenWal() {
   Result<std::unique_ptr<HeadWal>> w = OpenHeadWal(wal_dir_, wo);
   if (!w.has_value()) return w.error().WithPrefix("reopening the WAL");
   wal_ = std::move(w).value();
-  VIGIL_LOG_WARN("tsdb", "WAL writer reopened after a failure", "segment={}", wal_->Segment());
+  if (replacing) {
+    VIGIL_LOG_WARN("tsdb", "WAL writer reopened after a failure", "segment={}", wal_->Segment());
+  }
   return Status::OK();
 }
 

@@ -154,8 +154,19 @@ Status Head::TruncateWal(int64_t mint, HeadTruncateStats* stats) {
     VIGIL_ASSIGN_OR_RETURN(cur, w->NextSegment());
     return Status::OK();
   }));
+  // Segments at or below the last checkpoint are in it already (a crash between writing a
+  // checkpoint and deleting its segments leaves them): delete them first.
+  Result<wal::CheckpointRef> last_cp = wal::LastCheckpoint(fs_, wal_dir_);
+  if (!last_cp.has_value() && !last_cp.error().IsNotFound()) return last_cp.error();
   VIGIL_ASSIGN_OR_RETURN(std::vector<int> segs, wal::ListSegments(fs_, wal_dir_));
+  if (last_cp.has_value()) {
+    while (!segs.empty() && segs.front() <= last_cp->index && segs.front() < cur) {
+      VIGIL_RETURN_IF_ERROR(fs_->RemoveFile(wal::SegmentPath(wal_dir_, segs.front())));
+      segs.erase(segs.begin());
+    }
+  }
   if (segs.empty()) return Status::OK();
+  wal_first_segment_.store(segs.front(), std::memory_order_relaxed);
   // Checkpoint the oldest segments whose samples are all older than mint: their Series
   // records of live series move into the checkpoint, everything else goes. (Prometheus
   // checkpoints the older two thirds of the segments instead; knowing each segment's

@@ -1,0 +1,284 @@
+// Opens the data directory of a real Prometheus (Debian's 2.42 at /usr/bin/prometheus, or
+// $VIGIL_PROMETHEUS_BIN) with Head::Open: Prometheus scrapes itself every 100 ms for a
+// while (so that it also fills head chunk files), is stopped, and Vigil's head replays its
+// chunks_head/ and WAL. Every `up` sample in the WAL must be queryable, and
+// prometheus_build_info must be there. Skipped when the binary is missing.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "fs/temp_dir.h"
+#include "tsdb/head/head.h"
+#include "tsdb/wal/reader.h"
+#include "tsdb/wal/records.h"
+
+namespace vigil::tsdb {
+namespace {
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+// The Prometheus child process; killed if the test ends early.
+class Prometheus {
+ public:
+  ~Prometheus() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool Start(const std::vector<std::string>& argv, const std::string& log) {
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    return true;
+  }
+  int Stop() {
+    int status = -1;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  bool Running() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// GET http://addr`path` (HTTP/1.0, whole response including headers; "" on error).
+std::string HttpGet(int port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(uint16_t(port));
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::write(fd, req.data(), req.size()) == ssize_t(req.size())) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// Timestamps of the `up` samples in a WAL directory (decoded with tsdb/wal directly).
+std::vector<int64_t> UpSamplesInWal(const std::string& wal_dir, bool* torn) {
+  std::vector<int64_t> out;
+  std::map<uint64_t, bool> is_up;
+  auto r = wal::Reader::Open(fs::DefaultFileSystem(), wal_dir);
+  if (!r.has_value()) return out;
+  std::vector<wal::RefSeries> series;
+  std::vector<wal::RefSample> samples;
+  while ((*r)->Next()) {
+    std::string_view rec = (*r)->Record();
+    if (wal::RecordTypeOf(rec) == wal::RecordType::kSeries) {
+      series.clear();
+      if (!wal::DecodeSeries(rec, &series).ok()) continue;
+      for (const auto& s : series) is_up[s.ref] = s.labels.MetricName() == "up";
+    } else if (wal::RecordTypeOf(rec) == wal::RecordType::kSamples) {
+      samples.clear();
+      if (!wal::DecodeSamples(rec, &samples).ok()) continue;
+      for (const auto& s : samples) {
+        if (is_up[s.ref]) out.push_back(s.t);
+      }
+    }
+  }
+  *torn = (*r)->corruption() != nullptr;
+  return out;
+}
+
+TEST(HeadPrometheusTest, OpensTheDataDirectoryOfARealPrometheus) {
+  const char* env = std::getenv("VIGIL_PROMETHEUS_BIN");
+  const std::string bin = env != nullptr ? env : "/usr/bin/prometheus";
+  if (::access(bin.c_str(), X_OK) != 0) {
+    GTEST_SKIP() << "no Prometheus binary at " << bin << " (set VIGIL_PROMETHEUS_BIN)";
+  }
+  fs::TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
+  const std::string addr = "127.0.0.1:" + std::to_string(port);
+  {
+    std::ofstream cfg(tmp.Sub("prometheus.yml"));
+    cfg << "global:\n  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"
+        << "scrape_configs:\n  - job_name: self\n    static_configs:\n"
+        << "      - targets: ['" << addr << "']\n";
+  }
+  Prometheus prom;
+  ASSERT_TRUE(prom.Start({bin, "--config.file=" + tmp.Sub("prometheus.yml"),
+                          "--storage.tsdb.path=" + tmp.Sub("data"), "--web.listen-address=" + addr},
+                         tmp.Sub("prometheus.log")));
+  // Poll until more than one chunk's worth (120) of `up` samples is in the WAL, so that
+  // Prometheus has cut and written head chunks too.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  size_t up = 0;
+  while (std::chrono::steady_clock::now() < deadline && prom.Running()) {
+    if (std::filesystem::is_directory(tmp.Sub("data/wal"))) {
+      bool torn = false;
+      up = UpSamplesInWal(tmp.Sub("data/wal"), &torn).size();
+      if (up >= 150) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_GE(up, 150u)
+      << "Prometheus did not scrape itself in time; its log:\n"
+      << fs::ReadFileToString(fs::DefaultFileSystem(), tmp.Sub("prometheus.log")).value_or("");
+  const int status = prom.Stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status;
+  bool torn = false;
+  std::vector<int64_t> want = UpSamplesInWal(tmp.Sub("data/wal"), &torn);
+  EXPECT_FALSE(torn);
+  // Prometheus' chunk files, if it cut any chunks (it writes them when a chunk is full).
+  bool has_chunk_files = false;
+  if (std::filesystem::is_directory(tmp.Sub("data/chunks_head"))) {
+    for (const auto& e : std::filesystem::directory_iterator(tmp.Sub("data/chunks_head"))) {
+      has_chunk_files |= std::filesystem::file_size(e.path()) > 8;
+    }
+  }
+
+  HeadOptions o;
+  o.dir = tmp.Sub("data");
+  auto head = Head::Open(o);
+  ASSERT_TRUE(head.has_value()) << head.error().ToString();
+  Head* h = head->get();
+  auto c = h->Counters();
+  EXPECT_EQ(c.wal_corruptions, 0u);
+  EXPECT_EQ(c.replay_unknown_refs, 0u);
+  EXPECT_GT(h->NumSeries(), 100u);
+  if (has_chunk_files) {
+    EXPECT_GT(c.replay_mmapped_chunks, 0u);
+  }
+  auto q = h->NewQuerier(INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(q.has_value());
+  auto up_set = (*q)->Select(Context::Background(), true, nullptr,
+                             {*Matcher::Make(MatchType::kEqual, "__name__", "up")});
+  ASSERT_TRUE(up_set->Next()) << up_set->Err().ToString();
+  EXPECT_EQ(up_set->At().labels().Get("job"), "self");
+  EXPECT_EQ(up_set->At().labels().Get("instance"), addr);
+  std::vector<int64_t> got;
+  auto it = up_set->At().Iterator();
+  while (it->Next()) {
+    EXPECT_EQ(it->AtV(), 1.0);
+    got.push_back(it->AtT());
+  }
+  EXPECT_TRUE(it->Err().ok()) << it->Err().ToString();
+  EXPECT_EQ(got, want);  // every `up` sample, whether from a chunk file or the WAL
+  EXPECT_FALSE(up_set->Next());
+
+  auto info =
+      (*q)->Select(Context::Background(), false, nullptr,
+                   {*Matcher::Make(MatchType::kEqual, "__name__", "prometheus_build_info")});
+  ASSERT_TRUE(info->Next()) << info->Err().ToString();
+  EXPECT_EQ(info->At().labels().Get("version"), "2.42.0+ds");
+  auto iit = info->At().Iterator();
+  ASSERT_TRUE(iit->Next());
+  EXPECT_EQ(iit->AtV(), 1.0);
+
+  // The head keeps writing into Prometheus' directory (WAL records and, for a new series
+  // of 300 samples, chunks_head/ records) and replays its own additions too.
+  const int64_t t0 = want.back() + 100;
+  {
+    auto app = h->NewAppender();
+    ASSERT_TRUE(
+        app->Append(0, Labels{{"__name__", "up"}, {"instance", addr}, {"job", "self"}}, t0, 0)
+            .has_value());
+    ASSERT_TRUE(app->Commit().ok());
+    storage::SeriesRef ref = 0;
+    for (int i = 0; i < 300; ++i) {
+      auto a2 = h->NewAppender();
+      auto r = a2->Append(ref, Labels{{"__name__", "vigil_written"}, {"job", "vigil"}},
+                          t0 + 100 * i, double(i));
+      ASSERT_TRUE(r.has_value());
+      ref = *r;
+      ASSERT_TRUE(a2->Commit().ok());
+    }
+  }
+  ASSERT_TRUE(h->Close().ok());
+  head->reset();
+  auto again = Head::Open(o);
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  auto q2 = (*again)->NewQuerier(want.back() + 1, INT64_MAX);
+  auto s2 = (*q2)->Select(Context::Background(), false, nullptr,
+                          {*Matcher::Make(MatchType::kEqual, "__name__", "up")});
+  ASSERT_TRUE(s2->Next());
+  auto it2 = s2->At().Iterator();
+  ASSERT_TRUE(it2->Next());
+  EXPECT_EQ(it2->AtT(), t0);
+  EXPECT_EQ(it2->AtV(), 0.0);
+  EXPECT_GE((*again)->Counters().replay_mmapped_chunks, 336u + 2);  // Vigil's chunks too
+  ASSERT_TRUE((*again)->Close().ok());
+  again->reset();
+
+  // And Prometheus reads what Vigil wrote: it starts on the directory without WAL or
+  // chunk corruption and answers a query over Vigil's series (from its chunks_head/
+  // records and WAL samples).
+  Prometheus prom2;
+  ASSERT_TRUE(
+      prom2.Start({bin, "--config.file=" + tmp.Sub("prometheus.yml"),
+                   "--storage.tsdb.path=" + tmp.Sub("data"), "--web.listen-address=" + addr},
+                  tmp.Sub("prometheus2.log")));
+  std::string resp;
+  const std::string query = "/api/v1/query?query=count_over_time(vigil_written%5B1m%5D)&time=" +
+                            std::to_string((t0 + 100 * 299) / 1000) + "." +
+                            std::to_string((t0 + 100 * 299) % 1000 + 1000).substr(1);
+  const auto deadline2 = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline2 && prom2.Running()) {
+    if (HttpGet(port, "/-/ready").find(" 200 ") != std::string::npos) {
+      resp = HttpGet(port, query);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  const std::string log2 =
+      fs::ReadFileToString(fs::DefaultFileSystem(), tmp.Sub("prometheus2.log")).value_or("");
+  EXPECT_NE(resp.find("\"value\":["), std::string::npos) << resp << "\n" << log2;
+  EXPECT_NE(resp.find(",\"300\"]"), std::string::npos) << resp;
+  const std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_NE(metrics.find("prometheus_tsdb_wal_corruptions_total 0"), std::string::npos);
+  EXPECT_NE(metrics.find("prometheus_tsdb_mmap_chunk_corruptions_total 0"), std::string::npos);
+  EXPECT_EQ(log2.find("repair"), std::string::npos) << log2;
+  prom2.Stop();
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
