@@ -17,6 +17,7 @@
 #include "promql/engine/engine.h"
 #include "scrape/manager.h"
 #include "tsdb/head/head.h"
+#include "web/ui.h"
 
 namespace vigil::cmd {
 namespace {
@@ -282,6 +283,7 @@ Status Server::Impl::Start() {
   hopts.threads = options.http_threads;
   http = std::make_unique<net::HttpServer>(hopts);
   api->Register(http.get());
+  web::RegisterUi(http.get());  // "/" and client routes; /api/v1/ is longer, so it wins
   VIGIL_RETURN_IF_ERROR(http->Start());
   VIGIL_LOG_INFO("web", "Start listening for connections", "address={}", options.listen_address);
 
