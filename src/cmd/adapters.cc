@@ -70,8 +70,6 @@ class AdaptedQuery final : public api::Query {
   std::string qs_;
 };
 
-std::string FormatDurationShort(int64_t ms) { return promql::parser::FormatDuration(ms); }
-
 }  // namespace
 
 Status EngineAdapter::Acquire(const Context& ctx) {
@@ -117,8 +115,8 @@ std::vector<api::ActiveTarget> TargetsAdapter::ActiveTargets() {
       a.health = st.health == scrape::TargetHealth::kUp     ? api::TargetHealth::kUp
                  : st.health == scrape::TargetHealth::kDown ? api::TargetHealth::kDown
                                                             : api::TargetHealth::kUnknown;
-      a.scrape_interval = FormatDurationShort(t->interval_ms());
-      a.scrape_timeout = FormatDurationShort(t->timeout_ms());
+      a.scrape_interval = promql::parser::FormatDuration(t->interval_ms());
+      a.scrape_timeout = promql::parser::FormatDuration(t->timeout_ms());
       out.push_back(std::move(a));
     }
   }

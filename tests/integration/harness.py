@@ -27,18 +27,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def free_ports(n):
-    """n distinct free ports (held open together so they differ)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 def tempdir(prefix="vigil-it-"):
     return tempfile.mkdtemp(prefix=prefix)
 
