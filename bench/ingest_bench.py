@@ -22,13 +22,12 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
+
+from bench_common import add_common_args, make_out_dir, write_report, fmt_kb, metrics_sum, proc_cpu_ticks, proc_rss_kb, query, stop, systems, wait_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -40,122 +39,12 @@ QUERIES = [
 ]
 
 
-def http_get(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.status, r.read()
-
-
-def metrics_sum(port, names):
-    """Sum of all samples of the given metric names in /metrics (first name found wins)."""
-    try:
-        _, body = http_get(f"http://127.0.0.1:{port}/metrics", 10)
-    except Exception:
-        return None
-    for name in names:
-        total, found = 0.0, False
-        for line in body.decode(errors="replace").splitlines():
-            if line.startswith(name) and (line[len(name)] in " {"):
-                try:
-                    total += float(line.rsplit(" ", 1)[1])
-                    found = True
-                except ValueError:
-                    pass
-        if found:
-            return total
-    return None
-
-
-def proc_rss_kb(pid, field="VmRSS"):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def proc_cpu_ticks(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            rest = f.read().rsplit(")", 1)[1].split()
-        return int(rest[11]) + int(rest[12])
-    except (OSError, IndexError):
-        return 0
-
-
-class System:
-    def __init__(self, name, port, argv, ingested, active, query_extra=None, ready_path="/-/ready"):
-        self.name, self.port, self.argv = name, port, argv
-        self.ingested_metrics, self.active_metrics = ingested, active
-        self.query_extra = query_extra or {}
-        self.ready_path = ready_path
-
-
-def systems(vigil_bin, cfg, data):
-    return {
-        "vigil": System("vigil", 17090,
-                        [vigil_bin, "server", f"--config.file={cfg}", f"--storage.tsdb.path={data}",
-                         "--web.listen-address=127.0.0.1:17090"],
-                        ["prometheus_tsdb_head_samples_appended_total"], ["prometheus_tsdb_head_series"]),
-        "prometheus": System("prometheus", 19090,
-                             ["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={data}",
-                              "--web.listen-address=127.0.0.1:19090", "--storage.tsdb.retention.time=1d"],
-                             ["prometheus_tsdb_head_samples_appended_total"], ["prometheus_tsdb_head_series"]),
-        "victoriametrics": System("victoriametrics", 18428,
-                                  ["victoria-metrics", f"-promscrape.config={cfg}", f"-storageDataPath={data}",
-                                   "-httpListenAddr=127.0.0.1:18428", "-retentionPeriod=1d",
-                                   "-search.maxUniqueTimeseries=10000000", "-maxLabelsPerTimeseries=64",
-                                   "-search.maxQueryDuration=2m"],
-                                  ["vm_rows_inserted_total"], [], {"nocache": "1"}, "/health"),
-    }
-
-
-def wait_ready(sys_, proc, timeout_s):
-    t0 = time.time()
-    q = urllib.parse.urlencode({"query": "1"})
-    while time.time() - t0 < timeout_s:
-        if proc.poll() is not None:
-            return None
-        try:
-            st, body = http_get(f"http://127.0.0.1:{sys_.port}/api/v1/query?{q}", 2)
-            if st == 200 and b'"success"' in body:
-                return time.time() - t0
-        except Exception:
-            pass
-        time.sleep(0.1)
-    return None
-
-
-def query(sys_, path, params, timeout=300):
-    params = dict(params, **sys_.query_extra)
-    url = f"http://127.0.0.1:{sys_.port}{path}?{urllib.parse.urlencode(params)}"
-    t0 = time.time()
-    try:
-        _, body = http_get(url, timeout)
-        return time.time() - t0, json.loads(body)
-    except Exception as e:  # noqa: BLE001 -- report, keep going
-        return time.time() - t0, {"status": "error", "error": str(e)}
-
-
-def stop(proc, timeout_s=120):
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def run_system(args, sys_, out, fleet_pid):
-    data = sys_.argv_data
+    data = f"/tmp/bench-{sys_.name}-data"
     shutil.rmtree(data, ignore_errors=True)
     os.makedirs(data)
     log = open(os.path.join(out, f"{sys_.name}.log"), "w")
-    proc = subprocess.Popen(sys_.argv, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(sys_.argv(data), stdout=log, stderr=subprocess.STDOUT)
     if wait_ready(sys_, proc, 120) is None:
         print(f"{sys_.name}: not ready", file=sys.stderr)
         stop(proc)
@@ -197,7 +86,7 @@ def run_system(args, sys_, out, fleet_pid):
     cpu_end = proc_cpu_ticks(proc.pid)
     stop(proc)
     disk = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(data) for f in fs)
-    proc2 = subprocess.Popen(sys_.argv, stdout=log, stderr=subprocess.STDOUT)
+    proc2 = subprocess.Popen(sys_.argv(data), stdout=log, stderr=subprocess.STDOUT)
     ready_s = wait_ready(sys_, proc2, 600)
     restart_rss = proc_rss_kb(proc2.pid)
     restart_hwm = proc_rss_kb(proc2.pid, "VmHWM")
@@ -223,10 +112,6 @@ def run_system(args, sys_, out, fleet_pid):
     return res
 
 
-def fmt_bytes_kb(kb):
-    return "—" if kb is None else (f"{kb / 1048576:.2f} GiB" if kb > 1048576 else f"{kb / 1024:.0f} MiB")
-
-
 def report(out):
     rows = [json.loads(l) for l in open(os.path.join(out, "results.jsonl")) if l.strip()]
     lines = ["| system | active series | RSS steady | RSS peak (VmHWM) | RSS B/series (steady / peak) | "
@@ -237,9 +122,9 @@ def report(out):
         per = lambda kb: f"{kb * 1024 / act:.0f}" if act and kb else "—"  # noqa: E731
         cpu = r.get("cpu_s_per_1m_samples")
         lines.append(
-            f"| {r['system']} | {act:,.0f} | {fmt_bytes_kb(r['rss_steady_kb'])} | {fmt_bytes_kb(r['hwm_kb'])} | "
+            f"| {r['system']} | {act:,.0f} | {fmt_kb(r['rss_steady_kb'])} | {fmt_kb(r['hwm_kb'])} | "
             f"{per(r['rss_steady_kb'])} / {per(r['hwm_kb'])} | {cpu:.2f} | {r.get('samples_per_s', 0):,.0f} | "
-            f"{r['restart_ready_s'] or 0:.1f} s | {fmt_bytes_kb(r['restart_rss_kb'])} ({fmt_bytes_kb(r['restart_hwm_kb'])}) | "
+            f"{r['restart_ready_s'] or 0:.1f} s | {fmt_kb(r['restart_rss_kb'])} ({fmt_kb(r['restart_hwm_kb'])}) | "
             f"{r['disk_bytes_after_stop'] / 1048576:.1f} MiB |" if cpu is not None else
             f"| {r['system']} | {act:,.0f} | — | — | — | — | — | — | — | — |")
     lines += ["", "| system | " + " | ".join(q["label"] for q in rows[0]["queries"]) + " |",
@@ -247,32 +132,22 @@ def report(out):
     for r in rows:
         lines.append(f"| {r['system']} | " + " | ".join(
             f"{q['median_s'] * 1000:.0f} ms ({q['series']} series)" for q in r["queries"]) + " |")
-    text = "\n".join(lines) + "\n"
-    with open(os.path.join(out, "report.md"), "w") as f:
-        f.write(text)
-    return text
+    return write_report(out, lines)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--targets", type=int, default=50)
-    ap.add_argument("--series-per-target", type=int, default=2000)
+    add_common_args(ap, os.path.join(ROOT, "build", "bin", "vigil"))
     ap.add_argument("--duration", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=60)
     ap.add_argument("--interval", default="10s")
-    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--step", type=int, default=15)
     ap.add_argument("--base-port", type=int, default=20000)
-    ap.add_argument("--vigil", default=os.path.join(ROOT, "build", "bin", "vigil"))
-    ap.add_argument("--out", default=None)
-    ap.add_argument("--report", metavar="DIR", help="only rewrite DIR/report.md")
-    ap.add_argument("systems", nargs="*", default=["vigil", "prometheus", "victoriametrics"])
     args = ap.parse_args()
     if args.report:
         print(report(args.report))
         return
-    out = os.path.abspath(args.out or os.path.join(HERE, "out", time.strftime("%Y%m%d-%H%M%S")))
-    os.makedirs(out, exist_ok=True)
+    out = make_out_dir(args, os.path.join(HERE, "out"), "")
     cfg = os.path.join(out, "prometheus.yml")
     with open(cfg, "w") as f:
         f.write(f"global:\n  scrape_interval: {args.interval}\n  scrape_timeout: {args.interval}\n"
@@ -299,9 +174,7 @@ def main():
                     f"duration={args.duration} interval={args.interval}\n")
         results = open(os.path.join(out, "results.jsonl"), "a")
         for name in args.systems:
-            data = f"/tmp/bench-{name}-data"
-            s = systems(args.vigil, cfg, data)[name]
-            s.argv_data = data
+            s = systems(args.vigil, cfg)[name]
             print(f"== {name}", file=sys.stderr)
             r = run_system(args, s, out, fleet.pid)
             if r:

@@ -69,6 +69,13 @@ function(vigil_add_fuzzer name)
     add_executable(${name} ${ARG_SRCS})
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    # A time-boxed libFuzzer run per target (label fuzzrun; scripts/fuzz runs them). New
+    # inputs go to a scratch dir, never into the committed seed corpus.
+    set_property(GLOBAL APPEND PROPERTY VIGIL_FUZZERS ${name})
+    add_test(NAME fuzz.${name}
+             COMMAND ${PROJECT_SOURCE_DIR}/fuzz/run-one $<TARGET_FILE:${name}>
+                     ${PROJECT_SOURCE_DIR}/${ARG_CORPUS})
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS "fuzzrun" TIMEOUT 600)
   else()
     add_executable(${name} ${ARG_SRCS} ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cc)
     if(ARG_CORPUS)

@@ -10,6 +10,8 @@
 #include "api/api.h"
 #include "api/promql_parser.h"
 #include "base/logging.h"
+#include "base/memory.h"
+#include "base/periodic.h"
 #include "cmd/adapters.h"
 #include "config/config.h"
 #include "config/duration.h"
@@ -112,6 +114,29 @@ void HeadMetrics(tsdb::Head* head, std::vector<MetricFamily>* out) {
           c.wal_commits);
   gauge("vigil_tsdb_wal_replay_duration_seconds", "Duration of the WAL replay at start.",
         double(c.replay_duration_ms) / 1000);
+  counter("vigil_tsdb_wal_write_errors_total",
+          "Group-commit batches the WAL failed to write (their appends failed).",
+          c.wal_write_errors);
+  counter("prometheus_tsdb_mmap_chunk_corruptions_total",
+          "Total number of memory-mapped chunk corruptions.", c.mmap_chunk_corruptions);
+  counter("prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted.",
+          c.truncations);
+  counter("prometheus_tsdb_head_truncations_failed_total",
+          "Total number of head truncations that failed.", c.truncations_failed);
+  counter("prometheus_tsdb_head_chunks_removed_total", "Total number of chunks removed in the head",
+          c.chunks_removed);
+  counter("prometheus_tsdb_checkpoint_creations_total",
+          "Total number of checkpoint creations attempted.", c.checkpoints);
+  counter("prometheus_tsdb_checkpoint_creations_failed_total",
+          "Total number of checkpoint creations that failed.", c.checkpoints_failed);
+  counter("vigil_tsdb_head_samples_dropped_removed_series_total",
+          "Pending samples dropped because their series was garbage-collected.",
+          c.samples_dropped_removed_series);
+  gauge("vigil_tsdb_wal_replay_samples", "Samples replayed from the WAL at start.",
+        double(c.replay_samples));
+  gauge("vigil_tsdb_wal_replay_mmapped_chunks",
+        "Chunks attached from chunks_head/ at start instead of replayed.",
+        double(c.replay_mmapped_chunks));
   tsdb::HeadMemory m = head->MemoryByStructure();
   MetricFamily mem{
       "vigil_head_memory_bytes", "Anonymous memory of the TSDB head by structure.", "gauge", {}};
@@ -150,6 +175,9 @@ class Server::Impl {
   StatusAdapter status_adapter;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<net::HttpServer> http;
+  // Gives freed heap pages back to the kernel (base/memory.h; see Start()).
+  std::unique_ptr<Periodic> release_memory;
+  Counter memory_releases_total, memory_release_us;
 
   Mutex config_mu;
   std::string config_yaml VIGIL_GUARDED_BY(config_mu);
@@ -211,6 +239,7 @@ Status Server::Impl::Start() {
 
   scrape::ManagerOptions so;
   so.shard = options.shard;
+  so.cache_labels = false;  // the head honours series refs; a dead ref is relabeled again
   scrape = std::make_unique<scrape::Manager>(head.get(), so);
   VIGIL_RETURN_IF_ERROR(scrape->Start());
 
@@ -256,6 +285,16 @@ Status Server::Impl::Start() {
         "Timestamp of the last successful configuration reload.",
         "gauge",
         {}}.Add(double(last_reload_ns) / 1e9));
+    out->push_back(MetricFamily{
+        "vigil_memory_releases_total",
+        "Times freed heap memory was given back to the kernel.",
+        "counter",
+        {}}.Add(double(memory_releases_total.Get())));
+    out->push_back(MetricFamily{
+        "vigil_memory_release_seconds_total",
+        "Time spent giving freed heap memory back to the kernel.",
+        "counter",
+        {}}.Add(double(memory_release_us.Get()) / 1e6));
   });
   scrape->RegisterMetrics(&metrics);
 
@@ -288,6 +327,20 @@ Status Server::Impl::Start() {
   VIGIL_LOG_INFO("web", "Start listening for connections", "address={}", options.listen_address);
 
   VIGIL_RETURN_IF_ERROR(Reload());
+  // Freed heap pages go back to the kernel every 30 s, and sooner while many series are
+  // being created (a first scrape of a large fleet frees a lot of small temporaries).
+  auto release = [this, last_ns = int64_t(0), last_series = uint64_t(0)]() mutable {
+    int64_t now = NowNs();
+    uint64_t series = head->NumSeries();
+    if (now - last_ns < 30'000'000'000 && series < last_series + 50'000) return;
+    double secs = ReleaseFreeMemory();
+    memory_releases_total.Inc();
+    memory_release_us.Inc(uint64_t(secs * 1e6));
+    last_ns = now;
+    last_series = series;
+  };
+  release();  // the replay's temporaries
+  release_memory = std::make_unique<Periodic>(std::chrono::seconds(5), release);
   api->SetReady(api::ReadyState::kReady);
   VIGIL_LOG_INFO("main", "Server is ready to receive web requests.");
   return Status::OK();
@@ -297,6 +350,7 @@ void Server::Impl::Stop() {
   if (stopped) return;
   stopped = true;
   if (api) api->SetReady(api::ReadyState::kStopping);
+  if (release_memory) release_memory->Stop();
   if (scrape) scrape->Stop();
   if (http) http->Stop();
   if (head) {

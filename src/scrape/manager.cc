@@ -9,7 +9,9 @@ namespace vigil::scrape {
 Manager::Manager(storage::Appendable* appendable, ManagerOptions options)
     : appendable_(appendable),
       options_(std::move(options)),
-      scraper_(ScraperOptions{options_.workers, options_.offset_seed}),
+      scraper_(ScraperOptions{.workers = options_.workers,
+                              .offset_seed = options_.offset_seed,
+                              .max_pending_bodies = options_.max_pending_bodies}),
       discovery_([this](const std::string& job,
                         std::vector<TargetGroup> groups) { OnGroups(job, std::move(groups)); },
                  options_.discovery_poll_ms, options_.clock) {
@@ -251,6 +253,9 @@ void Manager::RegisterMetrics(MetricsRegistry* registry) {
     counter("vigil_scrape_skipped_ticks_total",
             "Scrape ticks skipped because the previous scrape of the target still ran.",
             ss.skipped_ticks);
+    counter("vigil_scrape_deferred_ticks_total",
+            "Scrapes that waited because parsing and appending fell behind (back-pressure).",
+            ss.deferred_ticks);
     MetricFamily targets{
         "prometheus_sd_discovered_targets", "Current number of discovered targets.", "gauge", {}};
     for (const auto& [job, ts] : TargetsActive()) {

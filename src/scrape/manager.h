@@ -32,6 +32,7 @@ namespace vigil::scrape {
 
 struct ManagerOptions {
   int workers = 2;                                     // parse/append threads
+  size_t max_pending_bodies = 8;                       // see ScraperOptions
   std::optional<std::pair<uint64_t, uint64_t>> shard;  // --shard=I/N
   uint64_t offset_seed = 0;                            // spreads offsets per server
   bool cache_labels = true;                            // see LoopOptions::cache_labels

@@ -27,11 +27,10 @@ uint32_t ScrapeCache::Find(std::string_view series, SeriesKey* key) {
     if (e.live && e.keyed && e.key == *key) idx = cand;
   }
   if (idx == kNone) {
-    auto it = by_key_.find(*key);
-    if (it == by_key_.end()) return kNone;
-    idx = it->second;
+    idx = by_key_.Find(key->lo, [&](uint32_t i) { return entries_[i].key == *key; });
+    if (idx == IndexTable::kNone) return kNone;
   }
-  entries_[idx].last_iter = iter_;
+  entries_[idx].last_iter = uint32_t(iter_);
   cur_order_.push_back(idx);
   return idx;
 }
@@ -45,6 +44,7 @@ uint32_t ScrapeCache::NewEntry() {
   } else {
     i = uint32_t(entries_.size());
     entries_.emplace_back();
+    if (keep_labels_) labels_.emplace_back();
   }
   entries_[i].live = true;
   entries_[i].canonical = i;
@@ -54,16 +54,13 @@ uint32_t ScrapeCache::NewEntry() {
 
 void ScrapeCache::Link(uint32_t i, uint64_t hash) {
   // Another line with the same label set (e.g. written differently) shares its staleness
-  // record; otherwise this entry is the canonical one.
-  auto [it, inserted] = by_hash_.emplace(hash, i);
-  if (!inserted) {
-    const Entry& other = entries_[it->second];
-    if (other.live && other.hash == hash) {
-      entries_[i].canonical = it->second;
-      return;
-    }
-    it->second = i;
+  // record; otherwise this entry is the canonical one. Only live entries are in by_hash_.
+  uint32_t other = by_hash_.Find(hash, [&](uint32_t j) { return entries_[j].hash == hash; });
+  if (other != IndexTable::kNone && other != i) {
+    entries_[i].canonical = other;
+    return;
   }
+  if (other == IndexTable::kNone) by_hash_.Insert(hash, i, LabelHashOf());
 }
 
 uint32_t ScrapeCache::AddSeries(const SeriesKey& key, Labels lset, uint64_t hash) {
@@ -72,9 +69,9 @@ uint32_t ScrapeCache::AddSeries(const SeriesKey& key, Labels lset, uint64_t hash
   e.key = key;
   e.keyed = true;
   e.hash = hash;
-  e.last_iter = iter_;
-  by_key_[key] = i;
-  if (keep_labels_) e.lset = std::move(lset);
+  e.last_iter = uint32_t(iter_);
+  by_key_.Insert(key.lo, i, KeyHashOf());
+  if (keep_labels_) labels_[i] = std::move(lset);
   Link(i, hash);
   cur_order_.push_back(i);
   ++pos_;
@@ -87,8 +84,8 @@ uint32_t ScrapeCache::AddDropped(const SeriesKey& key) {
   e.key = key;
   e.keyed = true;
   e.dropped = true;
-  e.last_iter = iter_;
-  by_key_[key] = i;
+  e.last_iter = uint32_t(iter_);
+  by_key_.Insert(key.lo, i, KeyHashOf());
   cur_order_.push_back(i);
   ++pos_;
   return i;
@@ -97,22 +94,17 @@ uint32_t ScrapeCache::AddDropped(const SeriesKey& key) {
 void ScrapeCache::Track(uint32_t i) {
   uint32_t c = entries_[i].canonical;
   Entry& e = entries_[c];
-  if (e.seen_iter == iter_) return;
-  e.seen_iter = iter_;
+  if (e.seen_iter == uint32_t(iter_)) return;
+  e.seen_iter = uint32_t(iter_);
   cur_.push_back(c);
 }
 
 void ScrapeCache::Evict(uint32_t i) {
   Entry& e = entries_[i];
-  if (e.keyed) {
-    auto it = by_key_.find(e.key);
-    if (it != by_key_.end() && it->second == i) by_key_.erase(it);
-  }
-  if (!e.dropped) {
-    auto it = by_hash_.find(e.hash);
-    if (it != by_hash_.end() && it->second == i) by_hash_.erase(it);
-  }
+  if (e.keyed) by_key_.Erase(e.key.lo, i, KeyHashOf());
+  if (!e.dropped) by_hash_.Erase(e.hash, i, LabelHashOf());
   e = Entry();
+  if (keep_labels_) labels_[i] = Labels();
   free_.push_back(i);
   --live_;
 }
@@ -125,17 +117,18 @@ void ScrapeCache::End(bool successful) {
   } else if (count > successful_count_ * 2 + 1000) {
     flush = true;  // failed scrapes with varying lines must not grow the cache forever
   }
+  uint32_t iter = uint32_t(iter_);
   if (flush && live_ > cur_order_.size()) {
     for (uint32_t i = 0; i < entries_.size(); ++i) {
       Entry& e = entries_[i];
-      if (!e.live || e.last_iter == iter_ || e.seen_iter == iter_) continue;
+      if (!e.live || e.last_iter == iter || e.seen_iter == iter) continue;
       // Keep canonical records that a line seen in this scrape still points to.
       Evict(i);
     }
     // Entries whose canonical record was evicted become their own canonical record.
     for (uint32_t i = 0; i < entries_.size(); ++i) {
       Entry& e = entries_[i];
-      if (e.live && !entries_[e.canonical].live) {
+      if (e.live && !e.dropped && !entries_[e.canonical].live) {
         e.canonical = i;
         Link(i, e.hash);
       }
@@ -155,17 +148,25 @@ void ScrapeCache::Abort() {
 }
 
 void ScrapeCache::InvalidateKeys() {
-  by_key_.clear();
+  by_key_.Clear();
   prev_order_.clear();
   for (uint32_t i = 0; i < entries_.size(); ++i) {
     Entry& e = entries_[i];
     if (!e.live) continue;
     if (e.dropped) {
+      e.keyed = false;  // not in by_key_ any more
       Evict(i);
       continue;
     }
     e.keyed = false;
   }
+}
+
+size_t ScrapeCache::bytes() const {
+  return entries_.size() * sizeof(Entry) + free_.capacity() * sizeof(uint32_t) + by_key_.bytes() +
+         by_hash_.bytes() +
+         (prev_order_.capacity() + cur_order_.capacity() + prev_.capacity() + cur_.capacity()) *
+             sizeof(uint32_t);
 }
 
 }  // namespace vigil::scrape

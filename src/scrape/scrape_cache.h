@@ -13,16 +13,20 @@
 // iterDone), so the cache holds about one scrape's worth of series; if failed scrapes keep
 // adding entries it is flushed once it doubles (+1000).
 //
+// Memory: a 48-byte Entry, two IndexTable slots (8-16 bytes each) and two positions (8
+// bytes) per series line, about 90 bytes; plus the label set when keep_labels is on (the
+// server turns it off: the head honours refs, and a line whose ref died is relabeled again).
+//
 // Not thread-safe: owned by one ScrapeLoop, used by one thread at a time.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "model/labels.h"
+#include "scrape/index_table.h"
 #include "storage/interface.h"
 
 namespace vigil::scrape {
@@ -41,15 +45,15 @@ class ScrapeCache {
   struct Entry {
     SeriesKey key;
     storage::SeriesRef ref = 0;
-    uint64_t hash = 0;       // hash of lset
-    Labels lset;             // empty when labels are not kept, or dropped
-    uint64_t last_iter = 0;  // last scrape in which the key was seen
-    uint64_t seen_iter = 0;  // last scrape in which this series was appended (canonical)
+    uint64_t hash = 0;       // hash of the final label set
+    uint32_t last_iter = 0;  // last scrape (iteration, mod 2^32) in which the key was seen
+    uint32_t seen_iter = 0;  // last scrape in which this series was appended (canonical)
     uint32_t canonical = 0;  // entry holding the staleness record for this label set
     bool dropped = false;    // metric relabeling dropped the line
     bool live = false;       // slot in use
     bool keyed = false;      // reachable by key (false after InvalidateKeys)
   };
+  static_assert(sizeof(Entry) == 48);
 
   // keep_labels: keep each series' labels (needed when the storage does not honour refs,
   // e.g. MemoryStorage, and for stale markers of series whose ref died).
@@ -67,16 +71,17 @@ class ScrapeCache {
   Entry& at(uint32_t i) { return entries_[i]; }
   const Entry& at(uint32_t i) const { return entries_[i]; }
   // The labels to append entry i with (empty if not kept).
-  const Labels& LabelsOf(uint32_t i) const { return entries_[i].lset; }
+  const Labels& LabelsOf(uint32_t i) const { return keep_labels_ ? labels_[i] : empty_; }
 
   // Records that entry i's series got a sample in this scrape (for staleness).
   void Track(uint32_t i);
-  // Calls f(const Entry&) for every series appended in the previous completed scrape but
-  // not in this one. Call after all samples of this scrape.
+  // Calls f(const Entry&, const Labels&) for every series appended in the previous
+  // completed scrape but not in this one (labels empty when not kept). Call after all
+  // samples of this scrape.
   template <typename F>
   void ForEachStale(F&& f) const {
     for (uint32_t c : prev_) {
-      if (entries_[c].live && entries_[c].seen_iter != iter_) f(entries_[c]);
+      if (entries_[c].live && entries_[c].seen_iter != uint32_t(iter_)) f(entries_[c], LabelsOf(c));
     }
   }
   // Ends a completed scrape (also an empty one after a failure): this scrape's series become
@@ -91,24 +96,31 @@ class ScrapeCache {
 
   size_t size() const { return live_; }
   size_t series_in_last_scrape() const { return prev_.size(); }
+  // Bytes held (entries, tables, position lists; label sets not counted).
+  size_t bytes() const;
   uint64_t iteration() const { return iter_; }
 
  private:
-  struct KeyHash {
-    size_t operator()(const SeriesKey& k) const { return size_t(k.lo); }
-  };
   uint32_t NewEntry();
   void Evict(uint32_t i);
   void Link(uint32_t i, uint64_t hash);
+  auto KeyHashOf() const {
+    return [this](uint32_t i) { return entries_[i].key.lo; };
+  }
+  auto LabelHashOf() const {
+    return [this](uint32_t i) { return entries_[i].hash; };
+  }
 
   bool keep_labels_;
   std::deque<Entry> entries_;
+  std::deque<Labels> labels_;  // per entry, only when keep_labels_
+  const Labels empty_;
   std::vector<uint32_t> free_;
   size_t live_ = 0;
-  std::unordered_map<SeriesKey, uint32_t, KeyHash> by_key_;
-  std::unordered_map<uint64_t, uint32_t> by_hash_;  // label-set hash -> canonical entry
-  std::vector<uint32_t> prev_order_, cur_order_;    // entry per line, for positional lookups
-  std::vector<uint32_t> prev_, cur_;                // canonical entries appended per scrape
+  IndexTable by_key_;                             // live keyed entries by key.lo
+  IndexTable by_hash_;                            // canonical entry per label-set hash
+  std::vector<uint32_t> prev_order_, cur_order_;  // entry per line, for positional lookups
+  std::vector<uint32_t> prev_, cur_;              // canonical entries appended per scrape
   uint64_t iter_ = 0;
   size_t pos_ = 0;
   size_t successful_count_ = 0;

@@ -31,8 +31,9 @@ std::set<std::string> Scrape(ScrapeCache* c, const std::vector<std::string>& lin
     c->Track(i);
   }
   std::set<std::string> stale;
-  c->ForEachStale(
-      [&](const ScrapeCache::Entry& e) { stale.insert(std::string(e.lset.MetricName())); });
+  c->ForEachStale([&](const ScrapeCache::Entry&, const Labels& l) {
+    stale.insert(std::string(l.MetricName()));
+  });
   c->End(true);
   return stale;
 }
@@ -91,8 +92,9 @@ TEST(ScrapeCacheTest, FailedScrapeKeepsPreviousForMarkers) {
   // The empty scrape that follows marks everything of the last good scrape stale.
   c.Begin();
   std::set<std::string> stale;
-  c.ForEachStale(
-      [&](const ScrapeCache::Entry& e) { stale.insert(std::string(e.lset.MetricName())); });
+  c.ForEachStale([&](const ScrapeCache::Entry&, const Labels& l) {
+    stale.insert(std::string(l.MetricName()));
+  });
   c.End(false);
   EXPECT_EQ(stale, (std::set<std::string>{"a", "b"}));
   EXPECT_TRUE(Scrape(&c, {}).empty());

@@ -328,9 +328,11 @@ Status ScrapeLoop::AppendBody(storage::Appender* app, std::string_view body,
 }
 
 void ScrapeLoop::AppendStale(storage::Appender* app, int64_t t) {
-  cache_->ForEachStale([&](const ScrapeCache::Entry& e) {
-    // Errors (e.g. out of order after a newer sample) are expected and ignored.
-    app->Append(e.ref, e.lset, t, StaleNaN()).IgnoreError();
+  cache_->ForEachStale([&](const ScrapeCache::Entry& e, const Labels& labels) {
+    // Errors (e.g. out of order after a newer sample) are expected and ignored. Without
+    // cached labels a series whose ref died gets no marker: the head dropped it, so its last
+    // sample is older than the head and beyond any lookback.
+    app->Append(e.ref, labels, t, StaleNaN()).IgnoreError();
   });
 }
 

@@ -113,6 +113,8 @@ class Scraper::Impl {
     int64_t interval_ns = 0;
     int64_t next_due_ns = 0;
     bool in_flight = false;
+    bool deferred = false;  // waiting in `deferred` for a processing slot
+    bool has_body = false;  // counted in pending_bodies
     bool removed = false;
     bool stale = false;
     bool stale_scheduled = false;
@@ -184,6 +186,8 @@ class Scraper::Impl {
   void Apply(Command c);
   void OnTimer(const Timer& t);
   void StartFetch(Job* job);
+  // Starts deferred scrapes while processing slots are free.
+  void StartDeferred();
   void OnFetchDone(Job* job, CURLcode rc);
   void Finalize(Job* job);
   bool SetUpEasy(Job* job);
@@ -224,7 +228,12 @@ class Scraper::Impl {
   Mutex pool_mu;
   std::vector<std::unique_ptr<std::string>> pool VIGIL_GUARDED_BY(pool_mu);
 
-  std::atomic<uint64_t> requests{0}, skipped{0}, in_flight{0}, loops{0};
+  // Back-pressure (I/O thread only): bodies handed to the workers and not yet done, and
+  // the jobs whose scrape waits for one of them to finish.
+  size_t pending_bodies = 0;
+  std::deque<uint64_t> deferred;
+
+  std::atomic<uint64_t> requests{0}, skipped{0}, deferred_ticks{0}, in_flight{0}, loops{0};
 };
 
 size_t Scraper::Impl::OnBody(char* p, size_t size, size_t n, void* ud) {
@@ -354,6 +363,11 @@ void Scraper::Impl::Apply(Command c) {
       job->in_flight = false;
       in_flight--;
       ReleaseBuffer(std::move(c.buffer));
+      if (job->has_body) {
+        job->has_body = false;
+        pending_bodies--;
+        StartDeferred();
+      }
       if (job->removed && (!job->stale || job->stale_scheduled)) {
         // Either no markers wanted, or the stale write just finished.
         if (!job->stale || job->stale_t_ms < 0) Finalize(job);
@@ -420,11 +434,28 @@ void Scraper::Impl::OnTimer(const Timer& t) {
   }
   job->next_due_ns = next;
   Schedule(job, next, TimerKind::kTick);
-  if (job->in_flight) {
+  if (job->in_flight || job->deferred) {
     skipped++;
     return;
   }
+  if (pending_bodies >= std::max<size_t>(1, options.max_pending_bodies)) {
+    job->deferred = true;
+    deferred.push_back(job->id);
+    deferred_ticks++;
+    return;
+  }
   StartFetch(job);
+}
+
+void Scraper::Impl::StartDeferred() {
+  while (!deferred.empty() && pending_bodies < std::max<size_t>(1, options.max_pending_bodies)) {
+    Job* job = FindJob(deferred.front());
+    deferred.pop_front();
+    if (job == nullptr || !job->deferred) continue;
+    job->deferred = false;
+    if (job->removed || job->in_flight) continue;
+    StartFetch(job);
+  }
 }
 
 void Scraper::Impl::StartFetch(Job* job) {
@@ -480,6 +511,8 @@ void Scraper::Impl::OnFetchDone(Job* job, CURLcode rc) {
   int64_t t_ms = job->t_ms, start = job->start_ns;
   uint64_t id = job->id;
   auto shared_body = std::make_shared<std::unique_ptr<std::string>>(std::move(body));
+  job->has_body = true;
+  pending_bodies++;
   Work([this, loop, f, shared_body, content_type, t_ms, start, id]() mutable {
     FetchResult fr = f;
     if (fr.error.ok() && *shared_body) {
@@ -610,6 +643,7 @@ ScraperStats Scraper::stats() const {
   ScraperStats s;
   s.requests = impl_->requests.load();
   s.skipped_ticks = impl_->skipped.load();
+  s.deferred_ticks = impl_->deferred_ticks.load();
   s.in_flight = impl_->in_flight.load();
   s.loops = impl_->loops.load();
   MutexLock l(&impl_->pool_mu);

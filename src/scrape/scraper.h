@@ -10,6 +10,11 @@
 // X-Prometheus-Scrape-Timeout-Seconds) and honours the scrape timeout and body_size_limit
 // (uncompressed). Body buffers come from a bounded pool and go back after processing.
 //
+// Back-pressure: at most max_pending_bodies fetched bodies wait for (or are in) processing.
+// When parsing and appending fall behind (a first scrape of a large fleet creates millions
+// of series), due scrapes wait in a queue instead of piling up bodies in memory, and start
+// as soon as a body is processed; their samples carry the time they actually start.
+//
 // Removing a loop with stale markers follows Prometheus' end-of-run staleness: at the next
 // tick its time is recorded; one interval (+10%) later every series of the last scrape gets
 // a StaleNaN at that time (if the target reappeared meanwhile, the markers are out of order
@@ -29,19 +34,21 @@
 namespace vigil::scrape {
 
 struct ScraperOptions {
-  int workers = 2;               // threads that parse and append
-  uint64_t offset_seed = 0;      // mixed into each target's offset (Prometheus: hostname
-                                 // and external labels)
-  size_t max_idle_buffers = 16;  // bound of the body-buffer pool
+  int workers = 2;                // threads that parse and append
+  uint64_t offset_seed = 0;       // mixed into each target's offset (Prometheus: hostname
+                                  // and external labels)
+  size_t max_idle_buffers = 16;   // bound of the body-buffer pool
+  size_t max_pending_bodies = 8;  // fetched bodies not yet processed (>= 1)
   std::string user_agent = "Vigil/0.1";
   int max_connections = 0;  // CURLMOPT_MAX_TOTAL_CONNECTIONS, 0 = unlimited
 };
 
 struct ScraperStats {
-  uint64_t requests = 0;       // HTTP requests started
-  uint64_t skipped_ticks = 0;  // ticks skipped because the previous scrape still ran
-  uint64_t in_flight = 0;      // requests running now
-  uint64_t loops = 0;          // loops scheduled now
+  uint64_t requests = 0;        // HTTP requests started
+  uint64_t skipped_ticks = 0;   // ticks skipped because the previous scrape still ran
+  uint64_t deferred_ticks = 0;  // scrapes that waited for processing to catch up
+  uint64_t in_flight = 0;       // requests running now
+  uint64_t loops = 0;           // loops scheduled now
   uint64_t idle_buffers = 0;
 };
 
