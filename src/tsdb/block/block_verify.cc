@@ -14,6 +14,12 @@
 namespace vigil::tsdb::block {
 namespace {
 
+// `msg` without a leading `prefix` (messages of the readers repeat the file name).
+std::string Strip(std::string_view msg, std::string_view prefix) {
+  if (msg.substr(0, prefix.size()) == prefix) msg.remove_prefix(prefix.size());
+  return std::string(msg);
+}
+
 std::string BaseName(const std::string& path) {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
@@ -64,9 +70,14 @@ class Verifier {
   }
 
   bool CheckMeta() {
-    Result<BlockMeta> m = ReadMeta(fs_, dir_);
+    Result<std::string> data = fs::ReadFileToString(fs_, fs::JoinPath(dir_, kMetaFilename));
+    if (!data.has_value()) {
+      Add(kMetaFilename, "", -1, std::string(data.error().message()));
+      return false;
+    }
+    Result<BlockMeta> m = ParseMeta(*data);
     if (!m.has_value()) {
-      Add(kMetaFilename, "", -1, std::string(m.error().message()));
+      Add(kMetaFilename, "", -1, Strip(m.error().message(), "meta.json: "));
       return false;
     }
     meta_ = *m;
@@ -96,7 +107,9 @@ class Verifier {
       return;
     }
     Result<Tombstones> t = DecodeTombstones(*data);
-    if (!t.has_value()) Add(kTombstonesFilename, "", -1, std::string(t.error().message()));
+    if (!t.has_value()) {
+      Add(kTombstonesFilename, "", -1, Strip(t.error().message(), "tombstones: "));
+    }
   }
 
   void CheckChunkFiles() {
@@ -172,10 +185,10 @@ class Verifier {
   }
 
   void CheckIndex() {
-    Result<std::unique_ptr<index::IndexReader>> ir =
-        index::IndexReader::Open(fs::JoinPath(dir_, "index"), fs_);
+    const std::string path = fs::JoinPath(dir_, "index");
+    Result<std::unique_ptr<index::IndexReader>> ir = index::IndexReader::Open(path, fs_);
     if (!ir.has_value()) {
-      Add("index", "", -1, std::string(ir.error().message()));
+      Add("index", "", -1, Strip(ir.error().message(), "index " + path + ": "));
       return;
     }
     index_ok_ = true;
