@@ -256,9 +256,7 @@ class Prometheus2Chunks final : public chunks::ChunkSeriesSet {
         last = it.AtVBits();
       }
       const chunkenc::XorState st = it.State();
-      const int bits = st.num_samples == 1 ? 64
-                       : prev == last       ? 0
-                                            : 64 - st.leading - st.trailing;
+      const int bits = st.num_samples == 1 ? 64 : prev == last ? 0 : 64 - st.leading - st.trailing;
       if (st.bit_len % 8 == 0 && bits > 0 && bits % 8 == 0) {
         padded_[i] = std::string(metas_[i].data) + '\0';
         metas_[i].data = padded_[i];
@@ -301,8 +299,8 @@ TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
   testing::Fill(&mem, data);
 
   const std::string out = tmp.Sub("prom");
-  Cmd c = RunShell(promtool + " tsdb create-blocks-from openmetrics " + tmp.Sub("input.om") + " " + out,
-              tmp);
+  Cmd c = RunShell(
+      promtool + " tsdb create-blocks-from openmetrics " + tmp.Sub("input.om") + " " + out, tmp);
   ASSERT_EQ(c.code, 0) << c.out << c.err;
   auto blocks = OpenBlocks(out);
   ASSERT_TRUE(blocks.has_value()) << blocks.error().ToString();
@@ -350,8 +348,8 @@ TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
     storage::SelectHints hints;
     hints.start = opts.mint;
     hints.end = opts.maxt - 1;
-    Prometheus2Chunks set(NewSampleChunkSeriesSet(
-        (*q)->Select(Context(), true, &hints, {all}), kChunkRange));
+    Prometheus2Chunks set(
+        NewSampleChunkSeriesSet((*q)->Select(Context(), true, &hints, {all}), kChunkRange));
     // The symbols as WriteBlockFromQuerier derives them: names and values of the series with
     // samples in the range, and "".
     std::vector<std::string> symbols = {""};

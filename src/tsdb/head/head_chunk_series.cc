@@ -109,15 +109,19 @@ std::unique_ptr<chunks::ChunkSeriesSet> Head::NewChunkSeriesSet(const Context& c
   std::vector<HeadChunkSeriesSet::Entry> order;
   if (mint <= maxt) {
     ReaderLock l(&index_mu_);
-    std::vector<uint32_t> rank(symbols_.size());
+    // Taken under the lock; the lambdas below run while it is held (the thread-safety
+    // analysis does not look into lambdas).
+    const SymbolTable* syms = &symbols_;
+    const LabelStore* store = &label_store_;
+    std::vector<uint32_t> rank(syms->size());
     {
-      std::vector<uint32_t> by_string(symbols_.size());
+      std::vector<uint32_t> by_string(syms->size());
       std::iota(by_string.begin(), by_string.end(), 0);
       std::sort(by_string.begin(), by_string.end(),
-                [&](uint32_t a, uint32_t b) { return symbols_.Get(a) < symbols_.Get(b); });
+                [&](uint32_t a, uint32_t b) { return syms->Get(a) < syms->Get(b); });
       for (uint32_t i = 0; i < by_string.size(); ++i) rank[by_string[i]] = i + 1;
     }
-    auto name_less = [&](uint32_t a, uint32_t b) { return symbols_.Get(a) < symbols_.Get(b); };
+    auto name_less = [&](uint32_t a, uint32_t b) { return syms->Get(a) < syms->Get(b); };
     auto key = [&](const std::vector<SymPair>& p, size_t i) -> uint64_t {
       return i < p.size() ? (uint64_t(rank[p[i].first]) << 32) | rank[p[i].second] : 0;
     };
@@ -128,15 +132,15 @@ std::unique_ptr<chunks::ChunkSeriesSet> Head::NewChunkSeriesSet(const Context& c
     std::vector<SymPair> pa, pb;
     for (uint32_t id : ids) {
       if (!Live(id)) continue;
-      label_store_.Decode(LabelsHandle(id), &pa, name_less);
+      store->Decode(LabelsHandle(id), &pa, name_less);
       order.push_back(HeadChunkSeriesSet::Entry{key(pa, 0), key(pa, 1), id, LabelsHandle(id)});
     }
     std::vector<uint32_t>().swap(ids);
     std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
       if (a.k0 != b.k0) return a.k0 < b.k0;
       if (a.k1 != b.k1) return a.k1 < b.k1;
-      label_store_.Decode(a.handle, &pa, name_less);
-      label_store_.Decode(b.handle, &pb, name_less);
+      store->Decode(a.handle, &pa, name_less);
+      store->Decode(b.handle, &pb, name_less);
       for (size_t i = 2; i < pa.size() && i < pb.size(); ++i) {
         const uint64_t ka = key(pa, i), kb = key(pb, i);
         if (ka != kb) return ka < kb;
