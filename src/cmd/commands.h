@@ -13,5 +13,9 @@ int RunTool(int argc, char** argv);
 // `vigil tool` subcommands (rows of kToolCommands in tool_command.cc).
 int RunToolCheckConfig(int argc, char** argv);
 int RunToolPromqlTest(int argc, char** argv);
+int RunToolTsdbAnalyze(int argc, char** argv);  // tool_tsdb.cc
+int RunToolTsdbDump(int argc, char** argv);
+int RunToolTsdbList(int argc, char** argv);
+int RunToolTsdbVerify(int argc, char** argv);
 
 }  // namespace vigil::cmd

@@ -25,6 +25,11 @@ struct ToolCommand {
 constexpr ToolCommand kToolCommands[] = {
     {"check config", "check prometheus.yml files (promtool check config)", RunToolCheckConfig},
     {"promql test", "run PromQL .test scripts and print pass/fail/skip counts", RunToolPromqlTest},
+    {"tsdb analyze", "cardinality and churn of a block (promtool tsdb analyze)",
+     RunToolTsdbAnalyze},
+    {"tsdb dump", "print every sample of the blocks of a data directory", RunToolTsdbDump},
+    {"tsdb list", "list the blocks of a data directory", RunToolTsdbList},
+    {"tsdb verify", "check every checksum of blocks; exit 1 naming the damage", RunToolTsdbVerify},
 };
 
 std::vector<std::string> Words(std::string_view path) {

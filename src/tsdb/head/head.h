@@ -61,6 +61,7 @@
 #include "fs/file_system.h"
 #include "storage/interface.h"
 #include "tsdb/chunkenc/xor.h"
+#include "tsdb/chunks/chunk_series.h"
 #include "tsdb/head/chunk_store.h"
 #include "tsdb/head/chunked_array.h"
 #include "tsdb/head/label_store.h"
@@ -211,10 +212,23 @@ class Head final : public storage::Storage, private Slab::Relocator {
   HeadMemory MemoryByStructure();
   const HeadOptions& options() const { return opts_; }
 
+  // Block cutting (head_chunk_series.cc; the block writer is tsdb/block/block_writer.h):
+  // every label name and value of the live series plus "", sorted and unique -- a superset
+  // of the symbols of any time range, as Prometheus' head gives its compactor.
+  std::vector<std::string> BlockSymbols();
+  // The chunks of every live series with samples in [mint, maxt], sorted by labels: full
+  // chunks as stored in chunks_head/ (mapped, not copied) and a copy of the open chunk, so
+  // chunks may reach beyond [mint, maxt] (the block writer trims them). Samples below the
+  // truncation point are never included. Sorting holds the index lock as reader and needs
+  // 24 bytes per series; a series removed or replaced meanwhile is skipped.
+  std::unique_ptr<chunks::ChunkSeriesSet> NewChunkSeriesSet(const Context& ctx, int64_t mint,
+                                                            int64_t maxt);
+
  private:
   friend class HeadAppender;
   friend class HeadQuerier;
   friend class HeadSeriesSet;
+  friend class HeadChunkSeriesSet;
 
   // Per-series state; one slot per id. Guarded by the series' stripe lock, except
   // `labels`, which is written once before the id is published.
