@@ -37,6 +37,7 @@ Status BackfillOptions::Validate() const {
   if (max_samples_per_request == 0) {
     return Status::InvalidArgument("max samples per request must be > 0");
   }
+  if (shards == 0 || shards > 1024) return Status::InvalidArgument("shards must be 1..1024");
   return Status::OK();
 }
 
@@ -214,24 +215,27 @@ class Backfiller::Impl {
         Emit(tg.report[k], t, values[k]);
       }
     }
-    if (batch_.size() >= options_.max_samples_per_request) return FlushBatch();
+    if (batch_.size() >= options_.max_samples_per_request * options_.shards) return FlushBatch();
     return Status::OK();
   }
 
-  // Sends the buffered samples as one request per max_samples_per_request, each series'
-  // samples grouped in one TimeSeries (in time order: the sort is stable).
+  // Sends the buffered samples: per shard, requests of up to max_samples_per_request with
+  // each series' samples grouped in one TimeSeries, in time order (the sort is stable).
   Status FlushBatch() {
-    size_t begin = 0;
-    while (begin < batch_.size()) {
-      size_t end = std::min(batch_.size(), begin + options_.max_samples_per_request);
-      std::stable_sort(batch_.begin() + long(begin), batch_.begin() + long(end),
-                       [](const Pending& a, const Pending& b) { return a.series < b.series; });
+    const uint32_t shards = uint32_t(options_.shards);
+    std::stable_sort(batch_.begin(), batch_.end(), [&](const Pending& a, const Pending& b) {
+      uint32_t sa = a.series % shards, sb = b.series % shards;
+      return sa != sb ? sa < sb : a.series < b.series;
+    });
+    size_t i = 0;
+    while (i < batch_.size()) {
+      const uint32_t shard = batch_[i].series % shards;
+      const size_t limit = std::min(batch_.size(), i + options_.max_samples_per_request);
       enc_.Clear();
-      size_t i = begin;
-      while (i < end) {
+      while (i < limit && batch_[i].series % shards == shard) {
         size_t j = i;
         samples_.clear();
-        while (j < end && batch_[j].series == batch_[i].series) samples_.push_back(batch_[j++].s);
+        while (j < limit && batch_[j].series == batch_[i].series) samples_.push_back(batch_[j++].s);
         enc_.AddSeriesEncoded(labels_[batch_[i].series], samples_);
         i = j;
       }
@@ -239,8 +243,7 @@ class Backfiller::Impl {
       remote::SnappyCompress(enc_.bytes(), body.get());
       stats_->requests++;
       stats_->request_bytes += body->size();
-      VIGIL_RETURN_IF_ERROR(sink_->Send(std::move(body)));
-      begin = end;
+      VIGIL_RETURN_IF_ERROR(sink_->Send(std::move(body), shard));
     }
     batch_.clear();
     return Status::OK();

@@ -19,8 +19,10 @@
 // not sit on a round grid; target i is scraped at k*interval + offset_i for every k with
 // that time in [start, end].
 //
-// Streaming: samples are buffered up to max_samples_per_request, then grouped by series (a
-// series' samples stay in time order) and sent as one request; requests leave in order.
+// Streaming: samples are buffered up to max_samples_per_request x shards, then grouped by series (a
+// series' samples stay in time order) into requests. Like Prometheus' remote-write shards, a
+// series always goes to the same of `shards` request streams (series id modulo shards), each
+// sent in order, one request at a time, so the streams can be sent in parallel.
 // Memory is bounded by the number of live series (their encoded labels and a 64-bit hash of
 // their exposition line, the scrape cache) plus one request, not by the length of the
 // window. Series not seen for a while are evicted from the cache. Two exposition lines with
@@ -50,6 +52,7 @@ struct BackfillOptions {
   int base_port = 10000;
   bool report_series = true;  // up, scrape_duration_seconds, ...
   size_t max_samples_per_request = 5000;
+  size_t shards = 1;  // parallel request streams (see RequestSink::Send)
 
   // InvalidArgument naming the bad option.
   Status Validate() const;
@@ -70,8 +73,10 @@ struct BackfillStats {
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
-  // Takes one snappy-compressed WriteRequest. An error stops the backfill.
-  virtual Status Send(std::shared_ptr<const std::string> body) = 0;
+  // Takes one snappy-compressed WriteRequest for stream `shard` (< BackfillOptions::shards).
+  // The requests of one shard must reach a receiver in the order they are sent. An error
+  // stops the backfill.
+  virtual Status Send(std::shared_ptr<const std::string> body, size_t shard) = 0;
   // Returns once everything sent was delivered; the first error.
   virtual Status Flush() = 0;
 };

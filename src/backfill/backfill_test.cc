@@ -21,7 +21,8 @@ namespace {
 // way that every request is valid and that each series' samples arrive in time order.
 class CaptureSink final : public RequestSink {
  public:
-  Status Send(std::shared_ptr<const std::string> body) override {
+  Status Send(std::shared_ptr<const std::string> body, size_t shard) override {
+    max_shard = std::max(max_shard, shard);
     std::string msg;
     VIGIL_RETURN_IF_ERROR(remote::SnappyUncompress(*body, 64 << 20, &msg));
     remote::WriteRequestView view;
@@ -54,6 +55,7 @@ class CaptureSink final : public RequestSink {
 
   size_t requests = 0;
   size_t max_samples = 0;
+  size_t max_shard = 0;
   std::map<std::string, std::vector<Sample>> series;
 };
 
@@ -225,31 +227,39 @@ TEST(BackfillTest, ValuesEqualWhatTheFleetServesAtTheSameTimes) {
 }
 
 TEST(BackfillTest, RequestSizeDoesNotChangeTheData) {
-  auto run = [](size_t max_samples, size_t* requests) {
+  auto run = [](size_t max_samples, size_t* requests, size_t shards = 1) {
     BackfillOptions o = Window(kStart, 3, 5000);
     o.max_samples_per_request = max_samples;
+    o.shards = shards;
     o.report_series = false;  // scrape_duration_seconds is measured, so not comparable
     auto b = Backfiller::Create(Compliance(), o);
     CaptureSink sink;
     BackfillStats st;
     EXPECT_TRUE(b.has_value() && (*b)->Run(&sink, &st).ok());
     EXPECT_LE(sink.max_samples, max_samples);
+    EXPECT_LT(sink.max_shard, shards);
+    if (shards > 1) {
+      EXPECT_EQ(sink.max_shard, shards - 1);
+    }
     *requests = sink.requests;
     return sink.series;
   };
-  size_t big_n = 0, small_n = 0;
+  size_t big_n = 0, small_n = 0, sharded_n = 0;
   auto big = run(100000, &big_n);
   auto small = run(7, &small_n);
+  auto sharded = run(50, &sharded_n, 4);
   EXPECT_EQ(big_n, 1u);
   EXPECT_GT(small_n, 100u);
-  ASSERT_EQ(big.size(), small.size());
-  for (const auto& [k, v] : big) {
-    auto it = small.find(k);
-    ASSERT_NE(it, small.end()) << k;
-    ASSERT_EQ(v.size(), it->second.size()) << k;
-    for (size_t i = 0; i < v.size(); ++i) {
-      EXPECT_EQ(v[i].t, it->second[i].t);
-      EXPECT_EQ(std::bit_cast<uint64_t>(v[i].v), std::bit_cast<uint64_t>(it->second[i].v));
+  for (const auto* other : {&small, &sharded}) {
+    ASSERT_EQ(big.size(), other->size());
+    for (const auto& [k, v] : big) {
+      auto it = other->find(k);
+      ASSERT_NE(it, other->end()) << k;
+      ASSERT_EQ(v.size(), it->second.size()) << k;
+      for (size_t i = 0; i < v.size(); ++i) {
+        EXPECT_EQ(v[i].t, it->second[i].t);
+        EXPECT_EQ(std::bit_cast<uint64_t>(v[i].v), std::bit_cast<uint64_t>(it->second[i].v));
+      }
     }
   }
 }
@@ -296,6 +306,9 @@ TEST(BackfillTest, RejectsBadOptions) {
   EXPECT_EQ(Backfiller::Create(Compliance(), o).error().code(), StatusCode::kInvalidArgument);
   o = Window(kStart, 1, 5000);
   o.max_samples_per_request = 0;
+  EXPECT_EQ(Backfiller::Create(Compliance(), o).error().code(), StatusCode::kInvalidArgument);
+  o = Window(kStart, 1, 5000);
+  o.shards = 0;
   EXPECT_EQ(Backfiller::Create(Compliance(), o).error().code(), StatusCode::kInvalidArgument);
   fleet::FleetOptions bad = Compliance();
   bad.profile = "nope";

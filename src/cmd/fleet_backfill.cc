@@ -14,7 +14,9 @@ namespace {
 class FanoutSink final : public backfill::RequestSink {
  public:
   explicit FanoutSink(remote::WriteFanout* f) : f_(f) {}
-  Status Send(std::shared_ptr<const std::string> body) override { return f_->Send(body); }
+  Status Send(std::shared_ptr<const std::string> body, size_t shard) override {
+    return f_->Send(std::move(body), shard);
+  }
   Status Flush() override { return f_->Flush(); }
 
  private:
@@ -55,6 +57,7 @@ int RunFleetBackfill(const fleet::FleetOptions& fo, const FleetBackfillFlags& fl
   o.instance_host = fo.listen_host;
   o.base_port = fo.base_port;
   o.max_samples_per_request = flags.max_samples_per_send;
+  o.shards = flags.shards;
   auto b = backfill::Backfiller::Create(fo, o);
   if (!b.has_value()) {
     std::fprintf(stderr, "vigil fleet: %s\n", std::string(b.error().message()).c_str());
@@ -67,7 +70,7 @@ int RunFleetBackfill(const fleet::FleetOptions& fo, const FleetBackfillFlags& fl
     w.timeout_ms = int(flags.timeout_ms);
     endpoints.push_back(std::move(w));
   }
-  remote::WriteFanout fanout(std::move(endpoints));
+  remote::WriteFanout fanout(std::move(endpoints), flags.shards);
   FanoutSink sink(&fanout);
   backfill::BackfillStats st;
   Status s = (*b)->Run(&sink, &st);

@@ -171,6 +171,10 @@ int RunFleet(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--remote-write.timeout", rw_timeout, "with --backfill: timeout per request")
       ->capture_default_str();
+  app.add_option("--remote-write.shards", bf.shards,
+                 "with --backfill: parallel request streams per receiver (a series always uses "
+                 "the same one)")
+      ->capture_default_str();
   app.add_flag("--selftest", selftest, "time building and rendering one target and exit");
   app.add_flag("--dump", dump, "with --selftest: print the exposition");
   try {

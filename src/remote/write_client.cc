@@ -65,12 +65,20 @@ WriteClientStats WriteClient::stats() const {
   return stats_;
 }
 
-WriteFanout::WriteFanout(std::vector<WriteClientOptions> endpoints, size_t max_pending)
-    : max_pending_(std::max<size_t>(1, max_pending)) {
-  for (auto& o : endpoints) endpoints_.push_back(std::make_unique<Endpoint>(std::move(o)));
+WriteFanout::WriteFanout(std::vector<WriteClientOptions> endpoints, size_t shards,
+                         size_t max_pending)
+    : shards_(std::max<size_t>(1, shards)), max_pending_(std::max<size_t>(1, max_pending)) {
+  for (auto& o : endpoints) {
+    auto e = std::make_unique<Endpoint>(std::move(o));
+    for (size_t i = 0; i < shards_; ++i) e->streams.push_back(std::make_unique<Stream>());
+    endpoints_.push_back(std::move(e));
+  }
   for (auto& e : endpoints_) {
-    Endpoint* ep = e.get();
-    ep->thread = std::thread([this, ep] { Run(ep); });
+    for (auto& s : e->streams) {
+      Endpoint* ep = e.get();
+      Stream* st = s.get();
+      st->thread = std::thread([this, ep, st] { Run(ep, st); });
+    }
   }
 }
 
@@ -81,53 +89,58 @@ WriteFanout::~WriteFanout() {
   }
   cv_.notify_all();
   for (auto& e : endpoints_) {
-    if (e->thread.joinable()) e->thread.join();
+    for (auto& s : e->streams) {
+      if (s->thread.joinable()) s->thread.join();
+    }
   }
 }
 
 bool WriteFanout::Idle() const {
   for (const auto& e : endpoints_) {
-    if (e->busy || !e->queue.empty()) return false;
+    for (const auto& s : e->streams) {
+      if (s->busy || !s->queue.empty()) return false;
+    }
   }
   return true;
 }
 
-void WriteFanout::Run(Endpoint* e) {
+void WriteFanout::Run(Endpoint* e, Stream* st) {
   for (;;) {
     std::shared_ptr<const std::string> body;
     {
       std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [&] { return stop_ || !e->queue.empty(); });
+      cv_.wait(l, [&] { return stop_ || !st->queue.empty(); });
       if (stop_) return;
-      body = std::move(e->queue.front());
-      e->queue.pop_front();
-      e->busy = true;
+      body = std::move(st->queue.front());
+      st->queue.pop_front();
+      st->busy = true;
     }
     Status s = e->client.Store(*body);
     {
       std::lock_guard<std::mutex> l(mu_);
-      e->busy = false;
+      st->busy = false;
       if (!s.ok()) {
         if (error_.ok()) error_ = s;
         // Nothing after a failed body may reach this endpoint (it would leave a gap).
-        e->queue.clear();
+        for (auto& other : e->streams) other->queue.clear();
       }
     }
     cv_.notify_all();
   }
 }
 
-Status WriteFanout::Send(std::shared_ptr<const std::string> body) {
+Status WriteFanout::Send(std::shared_ptr<const std::string> body, size_t shard) {
+  shard %= shards_;
   std::unique_lock<std::mutex> l(mu_);
   cv_.wait(l, [&] {
     if (!error_.ok()) return true;
     for (const auto& e : endpoints_) {
-      if (e->queue.size() >= max_pending_) return false;
+      if (e->streams[shard]->queue.size() >= max_pending_) return false;
     }
     return true;
   });
   if (!error_.ok()) return error_;
-  for (auto& e : endpoints_) e->queue.push_back(body);
+  for (auto& e : endpoints_) e->streams[shard]->queue.push_back(body);
   l.unlock();
   cv_.notify_all();
   return Status::OK();

@@ -6,11 +6,14 @@
 // X-Prometheus-Remote-Write-Version: 0.1.0) and retries what Prometheus retries: connection
 // errors, timeouts, 5xx and 429, with exponential backoff. Any other non-2xx answer is final.
 //
-// WriteFanout sends the same sequence of bodies to several endpoints, one sender thread per
-// endpoint, each endpoint receiving the bodies in the order they were queued and one at a
-// time (so a receiver sees every series' samples in time order when the bodies are). The
-// queue of each endpoint is bounded: Send() blocks while the slowest endpoint is
-// `max_pending` bodies behind, which bounds memory and lets encoding overlap sending.
+// WriteFanout sends the same bodies to several endpoints. Like Prometheus' remote-write
+// shards, each endpoint has `shards` parallel streams, each with its own sender thread; a
+// body is queued on one stream (Send's `shard`) of every endpoint, and a stream sends its
+// bodies in the order they were queued, one at a time. So a receiver sees every series'
+// samples in time order as long as the producer puts a series always on the same shard
+// and its bodies in time order. Each stream's queue is bounded: Send() blocks while the
+// slowest endpoint's stream is `max_pending` bodies behind, which bounds memory and lets
+// encoding overlap sending.
 //
 // Thread-safety: WriteClient::Store may be called from several threads. WriteFanout's
 // Send/Flush are called from one producer thread.
@@ -70,35 +73,41 @@ class WriteClient {
 
 class WriteFanout {
  public:
-  // Starts one sender thread per endpoint. max_pending >= 1.
-  explicit WriteFanout(std::vector<WriteClientOptions> endpoints, size_t max_pending = 4);
+  // Starts `shards` (>= 1) sender threads per endpoint. max_pending >= 1.
+  explicit WriteFanout(std::vector<WriteClientOptions> endpoints, size_t shards = 1,
+                       size_t max_pending = 4);
   // Stops the threads; bodies not yet sent are dropped (call Flush() first to send them).
   ~WriteFanout();
   WriteFanout(const WriteFanout&) = delete;
   WriteFanout& operator=(const WriteFanout&) = delete;
 
-  // Queues `body` (a snappy-compressed WriteRequest) for every endpoint, blocking while any
-  // endpoint's queue is full. Returns the first error any endpoint has hit so far; once an
-  // endpoint failed, nothing more is queued anywhere.
-  Status Send(std::shared_ptr<const std::string> body);
+  // Queues `body` (a snappy-compressed WriteRequest) on stream `shard % shards` of every
+  // endpoint, blocking while any of those queues is full. Returns the first error any
+  // endpoint has hit so far; once an endpoint failed, nothing more is queued anywhere.
+  Status Send(std::shared_ptr<const std::string> body, size_t shard = 0);
   // Waits until every queued body has been sent (or an endpoint failed); returns the first
   // error, naming the endpoint.
   Status Flush();
 
   size_t num_endpoints() const { return endpoints_.size(); }
+  size_t shards() const { return shards_; }
   WriteClientStats stats(size_t endpoint) const { return endpoints_[endpoint]->client.stats(); }
 
  private:
-  struct Endpoint {
-    explicit Endpoint(WriteClientOptions o) : client(std::move(o)) {}
-    WriteClient client;
+  struct Stream {
     std::deque<std::shared_ptr<const std::string>> queue;  // guarded by mu_
     bool busy = false;                                     // guarded by mu_
     std::thread thread;
   };
-  void Run(Endpoint* e);
+  struct Endpoint {
+    explicit Endpoint(WriteClientOptions o) : client(std::move(o)) {}
+    WriteClient client;
+    std::vector<std::unique_ptr<Stream>> streams;
+  };
+  void Run(Endpoint* e, Stream* s);
   bool Idle() const;  // requires mu_
 
+  const size_t shards_;
   const size_t max_pending_;
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   mutable std::mutex mu_;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -119,7 +120,7 @@ TEST(WriteClientTest, ConnectionRefusedIsRetriedThenReported) {
 TEST(WriteFanoutTest, EveryEndpointGetsEveryBodyInOrder) {
   Receiver a([](int) { return 204; });
   Receiver b([](int n) { return n % 7 == 3 ? 500 : 204; });  // retried, order kept
-  WriteFanout f({Fast(a.url()), Fast(b.url())}, 2);
+  WriteFanout f({Fast(a.url()), Fast(b.url())}, 1, 2);
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(f.Send(std::make_shared<const std::string>("body " + std::to_string(i))).ok());
   }
@@ -137,10 +138,40 @@ TEST(WriteFanoutTest, EveryEndpointGetsEveryBodyInOrder) {
   EXPECT_GT(f.stats(1).retries, 0u);
 }
 
+TEST(WriteFanoutTest, ShardsSendInParallelAndKeepTheirOwnOrder) {
+  Receiver a([](int) { return 204; });
+  Receiver b([](int n) { return n % 5 == 2 ? 503 : 204; });
+  WriteFanout f({Fast(a.url()), Fast(b.url())}, 3, 2);
+  EXPECT_EQ(f.shards(), 3u);
+  for (int i = 0; i < 60; ++i) {
+    std::string body = "shard " + std::to_string(i % 3) + " body " + std::to_string(i);
+    ASSERT_TRUE(f.Send(std::make_shared<const std::string>(body), size_t(i % 3)).ok());
+  }
+  ASSERT_TRUE(f.Flush().ok());
+  for (Receiver* rx : {&a, &b}) {
+    std::vector<std::vector<int>> per_shard(3);
+    std::set<std::string> distinct;
+    for (const auto& r : rx->requests()) {
+      distinct.insert(r.body);
+      int shard = r.body[6] - '0';
+      int i = std::stoi(r.body.substr(r.body.rfind(' ') + 1));
+      if (per_shard[size_t(shard)].empty() || per_shard[size_t(shard)].back() != i) {
+        per_shard[size_t(shard)].push_back(i);
+      }
+    }
+    EXPECT_EQ(distinct.size(), 60u);
+    for (int sh = 0; sh < 3; ++sh) {
+      const auto& got = per_shard[size_t(sh)];
+      ASSERT_EQ(got.size(), 20u);
+      for (size_t k = 0; k < got.size(); ++k) EXPECT_EQ(got[k], int(k) * 3 + sh);
+    }
+  }
+}
+
 TEST(WriteFanoutTest, StopsAtTheFirstFinalFailure) {
   Receiver ok([](int) { return 204; });
   Receiver bad([](int n) { return n == 3 ? 400 : 204; });
-  WriteFanout f({Fast(ok.url()), Fast(bad.url())}, 1);
+  WriteFanout f({Fast(ok.url()), Fast(bad.url())}, 1, 1);
   Status first;
   for (int i = 0; i < 20 && first.ok(); ++i) {
     first = f.Send(std::make_shared<const std::string>(std::to_string(i)));
