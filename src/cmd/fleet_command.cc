@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "cmd/commands.h"
+#include "cmd/fleet_backfill.h"
 #include "fleet/fleet.h"
 #include "net/http_server.h"
 
@@ -112,6 +114,8 @@ int RunFleet(int argc, char** argv) {
   fleet::FleetOptions o;
   std::string churn_interval = "10m", incident_after, log_level = "info", ready_file, file_sd_out;
   bool selftest = false, dump = false;
+  std::string backfill, backfill_end, scrape_interval = "15s", rw_timeout = "30s";
+  FleetBackfillFlags bf;
   app.add_option("--services", o.services, "services in the fleet")->capture_default_str();
   app.add_option("--versions", o.versions, "versions per service (v1..vN)")->capture_default_str();
   app.add_option("--instances", o.instances, "pods per service version")->capture_default_str();
@@ -119,9 +123,11 @@ int RunFleet(int argc, char** argv) {
                  "serve only the first N targets (fleet.py compatibility; 0: all)");
   app.add_option("--series-per-target", o.series_per_target, "series each target exposes")
       ->capture_default_str();
-  app.add_option("--base-port", o.base_port, "target i listens on base-port + i")
+  app.add_option("--base-port", o.base_port,
+                 "target i listens on base-port + i (with --backfill: its instance label's port)")
       ->capture_default_str();
-  app.add_option("--listen-address,--host", o.listen_host, "address the targets listen on")
+  app.add_option("--listen-address,--host", o.listen_host,
+                 "address the targets listen on (with --backfill: the instance label's host)")
       ->capture_default_str();
   app.add_option("--control-port", o.control_port,
                  "port of the control endpoint (POST /incident/on|off, GET /stats); -1: none")
@@ -148,6 +154,27 @@ int RunFleet(int argc, char** argv) {
   app.add_option("--file-sd-out", file_sd_out,
                  "write a file_sd JSON file listing every target once listening");
   app.add_option("--log.level", log_level, "debug, info, warn, error")->capture_default_str();
+  app.add_option("--backfill", backfill,
+                 "do not serve: simulate Prometheus scraping the fleet over this much past time "
+                 "(duration, e.g. 100m) and remote-write the samples to --remote-write.url");
+  app.add_option("--backfill.end", backfill_end,
+                 "end of the backfilled window, Unix seconds (fractions allowed; default: now)");
+  app.add_option("--backfill.job", bf.job, "job label of the backfilled series")
+      ->capture_default_str();
+  app.add_option("--scrape-interval", scrape_interval, "with --backfill: the simulated interval")
+      ->capture_default_str();
+  app.add_option("--remote-write.url", bf.urls,
+                 "with --backfill: a remote-write receiver (repeat to send the identical stream "
+                 "to several)");
+  app.add_option("--remote-write.max-samples-per-send", bf.max_samples_per_send,
+                 "with --backfill: samples per remote-write request")
+      ->capture_default_str();
+  app.add_option("--remote-write.timeout", rw_timeout, "with --backfill: timeout per request")
+      ->capture_default_str();
+  app.add_option("--remote-write.shards", bf.shards,
+                 "with --backfill: parallel request streams per receiver (a series always uses "
+                 "the same one)")
+      ->capture_default_str();
   app.add_flag("--selftest", selftest, "time building and rendering one target and exit");
   app.add_flag("--dump", dump, "with --selftest: print the exposition");
   try {
@@ -174,6 +201,31 @@ int RunFleet(int argc, char** argv) {
     return 2;
   }
   if (selftest) return SelfTest(o, dump);
+  if (!backfill.empty()) {
+    if (!ParseDurationMs(backfill, 0, &bf.duration_ms)) {
+      std::fprintf(stderr, "vigil fleet: bad --backfill %s\n", backfill.c_str());
+      return 2;
+    }
+    if (!ParseDurationMs(scrape_interval, 0, &bf.interval_ms) || bf.interval_ms <= 0) {
+      std::fprintf(stderr, "vigil fleet: bad --scrape-interval %s\n", scrape_interval.c_str());
+      return 2;
+    }
+    if (!ParseDurationMs(rw_timeout, 0, &bf.timeout_ms) || bf.timeout_ms <= 0) {
+      std::fprintf(stderr, "vigil fleet: bad --remote-write.timeout %s\n", rw_timeout.c_str());
+      return 2;
+    }
+    if (!backfill_end.empty()) {
+      char* end = nullptr;
+      double secs = std::strtod(backfill_end.c_str(), &end);
+      if (end == nullptr || *end != '\0' || !(secs > 0)) {
+        std::fprintf(stderr, "vigil fleet: bad --backfill.end %s (Unix seconds)\n",
+                     backfill_end.c_str());
+        return 2;
+      }
+      bf.end_ms = std::llround(secs * 1000);
+    }
+    return RunFleetBackfill(o, bf);
+  }
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;

@@ -3,6 +3,7 @@ HTTP/JSON calls, polling with deadlines. Python 3 standard library only."""
 import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +18,8 @@ VIGIL = os.environ.get("VIGIL_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "bin", "vigil")
 SOURCE_DIR = os.environ.get("VIGIL_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
+
+PROMETHEUS = os.environ.get("VIGIL_PROMETHEUS_BIN") or shutil.which("prometheus")
 
 _procs = []
 
@@ -223,3 +226,35 @@ def metric_value(url, name):
             total += float(line.rsplit(" ", 1)[1])
             found = True
     return total if found else None
+
+
+def start_prometheus(config_text, log_dir, extra=(), name="prometheus"):
+    """Starts Prometheus (PROMETHEUS) on a free 127.0.0.1 port with an empty data dir and
+    config_text; returns (proc, url)."""
+    port = free_port()
+    cfg = os.path.join(log_dir, f"{name}.yml")
+    with open(cfg, "w") as f:
+        f.write(config_text)
+    p = Proc([PROMETHEUS, f"--config.file={cfg}", f"--storage.tsdb.path={tempdir('vigil-prom-')}",
+              f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn", *extra], name, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    wait_http_ok(url + "/-/ready", 60, p)
+    return p, url
+
+
+def api_call(url, path, params, timeout=30):
+    """POSTs form params to a Prometheus-style API; returns (data, None) on success or
+    (None, "errorType: error") on failure (HTTP errors and transport errors included)."""
+    body = urllib.parse.urlencode(params)
+    try:
+        st, _, raw = http("POST", url + path, body,
+                          {"Content-Type": "application/x-www-form-urlencoded"}, timeout)
+    except OSError as e:
+        return None, f"transport: {e}"
+    try:
+        j = json.loads(raw)
+    except ValueError:
+        return None, f"HTTP {st}: {raw[:200].decode(errors='replace')}"
+    if st != 200 or j.get("status") != "success":
+        return None, f"{j.get('errorType', '')}: {j.get('error', '')} (HTTP {st})"
+    return j["data"], None

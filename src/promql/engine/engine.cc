@@ -8,6 +8,7 @@
 
 #include "promql/engine/evaluator.h"
 #include "promql/engine/preprocess.h"
+#include "promql/parser/functions.h"
 
 namespace vigil::promql {
 
@@ -58,6 +59,25 @@ Status ValidateFeatures(const parser::Expr& root, const EngineOptions& opts) {
   return st;
 }
 
+// Vigil stores no native histograms (remote write drops them, the scrape path never creates
+// them), so a function that only reads native histograms would silently answer nothing.
+// Those functions fail instead, naming the function. histogram_quantile, histogram_fraction
+// and histogram_quantiles also work on classic `le` buckets and stay available.
+Status RejectNativeHistogramFunctions(const parser::Expr& root) {
+  Status st;
+  parser::Inspect(root, [&](const parser::Expr& e, const std::vector<const parser::Expr*>&) {
+    if (!st.ok()) return false;
+    if (e.kind() != parser::NodeKind::kCall) return true;
+    const parser::Call& c = e.As<parser::Call>();
+    if (c.func != nullptr && IsNativeHistogramFunction(c.func->name)) {
+      st = Status::Execution(
+          fmt::format("native histograms are not supported by Vigil: {}()", c.func->name));
+    }
+    return true;
+  });
+  return st;
+}
+
 // Sorts a matrix by labels (Prometheus' result order for range queries).
 void SortMatrix(Matrix* m) {
   std::sort(m->begin(), m->end(), [](const MatrixSeries& a, const MatrixSeries& b) {
@@ -66,6 +86,11 @@ void SortMatrix(Matrix* m) {
 }
 
 }  // namespace
+
+bool IsNativeHistogramFunction(std::string_view name) {
+  return name == "histogram_count" || name == "histogram_sum" || name == "histogram_avg" ||
+         name == "histogram_stddev" || name == "histogram_stdvar";
+}
 
 Engine::Engine(EngineOptions opts) : opts_(std::move(opts)) {}
 
@@ -131,6 +156,7 @@ Result<QueryResult> Query::Exec(const Context& caller_ctx) {
   }
   qs.ctx = Context(deadline, caller_ctx.stop_token());
   VIGIL_RETURN_IF_ERROR(qs.CheckContext("query execution"));
+  VIGIL_RETURN_IF_ERROR(RejectNativeHistogramFunctions(*q.expr));
 
   int64_t mint, maxt;
   FindMinMaxTime(*q.expr, q.start, q.end, q.opts.lookback_delta_ms, &mint, &maxt);

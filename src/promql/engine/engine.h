@@ -9,7 +9,10 @@
 // Semantics: left-open range windows (t - range, t] and lookback window (t - lookback, t],
 // staleness markers end a series, offset / @ (incl. start() and end()), subqueries, and the
 // step-invariant optimisation. Native histograms are not supported; the storage interface
-// only yields float samples, so they never reach the engine.
+// only yields float samples, so they never reach the engine, and a query calling a function
+// that only reads native histograms (IsNativeHistogramFunction) fails with an Execution
+// error "native histograms are not supported by Vigil: histogram_count()" rather than
+// answering an empty result.
 //
 // How it evaluates (see evaluator.h): range queries run in batches of steps
 // (max_steps_per_batch); within a batch every node is evaluated for all its steps at once
@@ -26,7 +29,8 @@
 // Errors (Status codes map to the API's error types):
 //   InvalidArgument  parse errors, invalid expression types for range queries
 //   Execution        evaluation errors ("vector cannot contain metrics with the same
-//                    labelset", "many-to-many matching not allowed: ...", ...)
+//                    labelset", "many-to-many matching not allowed: ...", native-histogram
+//                    functions, ...)
 //   ResourceExhausted "query processing would load too many samples into memory in query
 //                    execution" (max_samples)
 //   DeadlineExceeded "query timed out in <stage>"; Cancelled "query was canceled in <stage>"
@@ -140,5 +144,9 @@ inline int64_t RangeQueryPoints(int64_t start_ms, int64_t end_ms, int64_t step_m
   return step_ms <= 0 || end_ms < start_ms ? 0 : (end_ms - start_ms) / step_ms + 1;
 }
 inline constexpr int64_t kMaxPointsPerSeries = 11000;
+
+// True for the functions that only read native histograms (histogram_count, histogram_sum,
+// histogram_avg, histogram_stddev, histogram_stdvar). Queries calling them fail in Exec().
+bool IsNativeHistogramFunction(std::string_view name);
 
 }  // namespace vigil::promql

@@ -58,6 +58,31 @@ TEST_F(EngineTest, InstantVectorAndScalar) {
   EXPECT_EQ(str->value.str, "hello");
 }
 
+// Native-histogram-only functions fail with an execution error naming the function, for any
+// argument; the classic-bucket histogram functions keep working.
+TEST_F(EngineTest, NativeHistogramFunctionsAreExecutionErrors) {
+  Engine e;
+  for (std::string_view f : {"histogram_count", "histogram_sum", "histogram_avg",
+                             "histogram_stddev", "histogram_stdvar"}) {
+    EXPECT_TRUE(IsNativeHistogramFunction(f)) << f;
+    std::string q = std::string(f) + "(m_total)";
+    auto r = Instant(e, q, 60000);
+    ASSERT_FALSE(r.has_value()) << q;
+    EXPECT_EQ(r.error().code(), StatusCode::kExecution) << q;
+    EXPECT_EQ(r.error().message(),
+              "native histograms are not supported by Vigil: " + std::string(f) + "()");
+    auto rr = Range(e, "sum(" + q + ")", 0, 60000, 15000);
+    ASSERT_FALSE(rr.has_value()) << q;
+    EXPECT_EQ(rr.error().code(), StatusCode::kExecution) << q;
+  }
+  for (std::string_view f :
+       {"histogram_quantile", "histogram_fraction", "histogram_quantiles", "rate", "count"}) {
+    EXPECT_FALSE(IsNativeHistogramFunction(f)) << f;
+  }
+  EXPECT_TRUE(Instant(e, "histogram_quantile(0.5, m_total)", 60000).has_value());
+  EXPECT_TRUE(Instant(e, "histogram_fraction(0, 1, m_total)", 60000).has_value());
+}
+
 TEST_F(EngineTest, RangeQueryIsSortedMatrix) {
   Engine e;
   auto r = Range(e, "m_total", 0, 120000, 30000);

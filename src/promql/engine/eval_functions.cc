@@ -641,10 +641,10 @@ Result<EvalResult> Evaluator::EvalInstantFunction(const parser::Call& c) {
   }
   VectorBlock& b = in.vec;
 
-  if (name == "histogram_count" || name == "histogram_sum" || name == "histogram_avg" ||
-      name == "histogram_stddev" || name == "histogram_stdvar" || name == "start_timestamp") {
-    // Native histograms (and start timestamps) never reach this engine: no float sample is a
-    // histogram, so the result is empty.
+  if (name == "start_timestamp") {
+    // Start timestamps never reach this engine (the storage interface has none), so the
+    // result is empty. (The native-histogram-only functions fail before evaluation; see
+    // IsNativeHistogramFunction.)
     return r;
   }
 

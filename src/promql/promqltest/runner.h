@@ -6,7 +6,9 @@
 // range-mode cross-check and the `@`-modifier invariance check).
 //
 // Evals that need native histograms or start timestamps (neither is supported by Vigil's
-// storage interface yet) are skipped and counted by reason (§8).
+// storage interface yet) are skipped and counted by reason (§8), as are evals expecting an
+// answer from a native-histogram-only function (histogram_count, ...), which Vigil's engine
+// refuses with an error by design.
 //
 // Thread-compatible: a RunScript call uses its own storage and engine.
 #pragma once
