@@ -1,0 +1,411 @@
+#include "tsdb/db/db.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "base/logging.h"
+#include "tsdb/block/block_writer.h"
+#include "tsdb/db/merge_querier.h"
+
+namespace vigil::tsdb {
+namespace {
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// The end of the block range holding t (Prometheus' rangeForTimestamp), for any sign of t.
+int64_t RangeEnd(int64_t t, int64_t width) {
+  int64_t q = t / width;
+  if (t % width != 0 && t < 0) --q;  // floor division
+  return (q + 1) * width;
+}
+
+// Bytes of the regular files under `path` (recursive); 0 when missing.
+uint64_t DirBytes(fs::FileSystem* fs, const std::string& path) {
+  if (!fs->IsDirectory(path)) {
+    auto sz = fs->FileSize(path);
+    return sz.has_value() ? *sz : 0;
+  }
+  auto names = fs->ListDir(path);
+  if (!names.has_value()) return 0;
+  uint64_t total = 0;
+  for (const std::string& n : *names) total += DirBytes(fs, fs::JoinPath(path, n));
+  return total;
+}
+
+}  // namespace
+
+// Forwards to the merged querier and unregisters from the DB when closed.
+class DB::DBQuerier final : public storage::Querier {
+ public:
+  DBQuerier(DB* db, uint64_t id, std::unique_ptr<storage::Querier> merged)
+      : db_(db), id_(id), merged_(std::move(merged)) {}
+  ~DBQuerier() override {
+    merged_.reset();  // releases the blocks before the DB looks for unreferenced ones
+    db_->ReaderDone(id_);
+    db_->ReapDeleted();
+  }
+
+  std::unique_ptr<storage::SeriesSet> Select(const Context& ctx, bool sorted,
+                                             const storage::SelectHints* hints,
+                                             const std::vector<Matcher>& matchers) override {
+    return merged_->Select(ctx, sorted, hints, matchers);
+  }
+  Result<std::vector<std::string>> LabelValues(const Context& ctx, std::string_view name,
+                                               const std::vector<Matcher>& matchers,
+                                               size_t limit) override {
+    return merged_->LabelValues(ctx, name, matchers, limit);
+  }
+  Result<std::vector<std::string>> LabelNames(const Context& ctx,
+                                              const std::vector<Matcher>& matchers,
+                                              size_t limit) override {
+    return merged_->LabelNames(ctx, matchers, limit);
+  }
+
+ private:
+  DB* db_;
+  uint64_t id_;
+  std::unique_ptr<storage::Querier> merged_;
+};
+
+DB::DB(DBOptions opts)
+    : opts_(std::move(opts)),
+      fs_(opts_.fs != nullptr ? opts_.fs : fs::DefaultFileSystem()),
+      clock_(opts_.clock != nullptr ? opts_.clock : RealClock::Default()) {}
+
+DB::~DB() {
+  if (!closed_) {
+    if (Status s = Close(); !s.ok()) {
+      VIGIL_LOG_ERROR("tsdb", "Closing the DB failed", "err={}", LogQuote(s.ToString()));
+    }
+  }
+}
+
+Result<std::unique_ptr<DB>> DB::Open(DBOptions opts) {
+  if (opts.dir.empty()) return Status::InvalidArgument("the DB needs a data directory");
+  if (opts.block_range_ms <= 0) return Status::InvalidArgument("block range must be positive");
+  if (opts.retention_ms < 0) return Status::InvalidArgument("retention must not be negative");
+  // Prometheus: a max block duration below the min is raised to it.
+  opts.max_block_duration_ms = std::max(opts.max_block_duration_ms, opts.block_range_ms);
+  std::unique_ptr<DB> db(new DB(std::move(opts)));
+  VIGIL_RETURN_IF_ERROR(db->Init());
+  return db;
+}
+
+Status DB::Init() {
+  VIGIL_RETURN_IF_ERROR(fs_->CreateDirs(opts_.dir));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(opts_.dir));
+  std::sort(names.begin(), names.end());
+  std::vector<std::shared_ptr<block::Block>> blocks;
+  for (const std::string& n : names) {
+    const std::string path = fs::JoinPath(opts_.dir, n);
+    if (EndsWith(n, block::kTmpForCreationSuffix) || EndsWith(n, kTmpForDeletionSuffix)) {
+      VIGIL_LOG_INFO("tsdb", "Removing leftover temporary block directory", "dir={}",
+                     LogQuote(path));
+      if (Status s = fs_->RemoveAll(path); !s.ok()) {
+        VIGIL_LOG_WARN("tsdb", "Removing a temporary directory failed", "err={}",
+                       LogQuote(s.ToString()));
+      }
+      continue;
+    }
+    if (!block::Ulid::Parse(n).has_value() || !fs_->IsDirectory(path)) continue;
+    auto b = block::Block::Open(path, fs_);
+    if (!b.has_value()) {
+      load_failures_.fetch_add(1, std::memory_order_relaxed);
+      VIGIL_LOG_ERROR("tsdb", "Skipping a block that cannot be opened", "dir={} err={}",
+                      LogQuote(path), LogQuote(b.error().ToString()));
+      continue;
+    }
+    blocks.push_back(std::move(*b));
+  }
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
+    if (a->meta().min_time != b->meta().min_time) return a->meta().min_time < b->meta().min_time;
+    return a->meta().ulid < b->meta().ulid;
+  });
+  int64_t newest_maxt = INT64_MIN;
+  for (const auto& b : blocks) newest_maxt = std::max(newest_maxt, b->meta().max_time);
+
+  HeadOptions ho = opts_.head;
+  ho.dir = opts_.dir;
+  ho.chunk_range_ms = opts_.block_range_ms;
+  ho.min_valid_time = std::max(ho.min_valid_time, newest_maxt);
+  if (ho.fs == nullptr) ho.fs = opts_.fs;
+  if (ho.clock == nullptr) ho.clock = opts_.clock;
+  VIGIL_ASSIGN_OR_RETURN(head_, Head::Open(std::move(ho)));
+  {
+    MutexLock l(&mu_);
+    blocks_ = std::move(blocks);
+  }
+  VIGIL_LOG_INFO("tsdb", "TSDB opened", "blocks={} block_load_failures={} head_series={}",
+                 Blocks().size(), load_failures_.load(), head_->NumSeries());
+  ApplyRetention();  // as Prometheus' reload at open
+  if (opts_.compact_interval_ms > 0) {
+    loop_ = std::make_unique<Periodic>(std::chrono::milliseconds(opts_.compact_interval_ms),
+                                       [this] { CompactHead().IgnoreError(); });
+  }
+  return Status::OK();
+}
+
+Status DB::Close() {
+  if (closed_) return Status::OK();
+  closed_ = true;
+  if (loop_) loop_->Stop();
+  Status s = head_ ? head_->Close() : Status::OK();
+  ReapDeleted();
+  return s;
+}
+
+std::unique_ptr<storage::Appender> DB::NewAppender() { return head_->NewAppender(); }
+
+Result<std::unique_ptr<storage::Querier>> DB::NewQuerier(int64_t mint, int64_t maxt) {
+  // Registered before the block snapshot: a truncation that lists a block after this point
+  // waits for this querier (see WaitForReaders).
+  const uint64_t id = ReaderStarted(mint);
+  std::vector<std::unique_ptr<storage::Querier>> children;
+  for (const auto& b : Blocks()) {
+    if (!b->Overlaps(mint, maxt)) continue;
+    auto q = b->NewQuerier(mint, maxt);
+    if (!q.has_value()) {
+      ReaderDone(id);
+      return q.error().WithPrefix("querying block " + b->meta().ulid.ToString());
+    }
+    children.push_back(std::move(*q));
+  }
+  auto hq = head_->NewQuerier(mint, maxt);
+  if (!hq.has_value()) {
+    ReaderDone(id);
+    return hq.error();
+  }
+  children.push_back(std::move(*hq));  // last: the head wins equal timestamps
+  return std::unique_ptr<storage::Querier>(
+      new DBQuerier(this, id, NewMergeQuerier(std::move(children))));
+}
+
+std::vector<std::shared_ptr<block::Block>> DB::Blocks() const {
+  MutexLock l(&mu_);
+  return blocks_;
+}
+
+DBCounters DB::Counters() const {
+  DBCounters c;
+  {
+    MutexLock l(&mu_);
+    c.blocks_loaded = blocks_.size();
+    for (const auto& b : blocks_) {
+      c.blocks_bytes += b->size_bytes();
+      c.lowest_timestamp = std::min(c.lowest_timestamp, b->meta().min_time);
+    }
+  }
+  if (head_ && head_->NumSeries() > 0) {
+    c.lowest_timestamp = std::min(c.lowest_timestamp, head_->MinTime());
+  }
+  c.block_load_failures = load_failures_.load(std::memory_order_relaxed);
+  c.compactions = compactions_.load(std::memory_order_relaxed);
+  c.compactions_failed = compactions_failed_.load(std::memory_order_relaxed);
+  c.time_retentions = time_retentions_.load(std::memory_order_relaxed);
+  c.size_retentions = size_retentions_.load(std::memory_order_relaxed);
+  c.last_compaction_duration_ms = last_compaction_ms_.load(std::memory_order_relaxed);
+  return c;
+}
+
+Result<int> DB::CompactHead() {
+  MutexLock l(&compact_mu_);
+  const int64_t range = opts_.block_range_ms;
+  int written = 0;
+  Status failed;
+  while (true) {
+    const int64_t hmin = head_->MinTime(), hmax = head_->MaxTime();
+    if (hmin == INT64_MAX || hmax == INT64_MIN || hmax < hmin) break;
+    if (hmax - hmin <= range / 2 * 3) break;  // Prometheus' compactable()
+    const int64_t maxt = RangeEnd(hmin, range);
+    const int64_t start_ms = clock_->NowMs();
+    Status s = CompactRange(hmin, maxt);
+    last_compaction_ms_.store(clock_->NowMs() - start_ms, std::memory_order_relaxed);
+    if (!s.ok()) {
+      compactions_failed_.fetch_add(1, std::memory_order_relaxed);
+      VIGIL_LOG_ERROR("tsdb", "Head compaction failed; the head keeps the data",
+                      "mint={} maxt={} err={}", hmin, maxt, LogQuote(s.ToString()));
+      failed = std::move(s);
+      break;
+    }
+    ++written;
+    if (head_->MinTime() < maxt && head_->NumSeries() > 0) break;  // no progress: try later
+  }
+  ApplyRetentionLocked();
+  ReapDeleted();
+  if (!failed.ok()) return failed;
+  return written;
+}
+
+Status DB::CompactRange(int64_t mint, int64_t maxt) {
+  const Context ctx = Context::Background();
+  std::vector<std::string> symbols = head_->BlockSymbols();
+  std::unique_ptr<chunks::ChunkSeriesSet> set = head_->NewChunkSeriesSet(ctx, mint, maxt - 1);
+  block::BlockWriterOptions bo;
+  bo.mint = mint;
+  bo.maxt = maxt;
+  bo.fs = fs_;
+  bo.clock = clock_;
+  VIGIL_ASSIGN_OR_RETURN(block::BlockMeta meta,
+                         block::WriteBlock(ctx, opts_.dir, symbols, set.get(), bo));
+  set.reset();
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t mark = 0;
+  if (meta.stats.num_series > 0) {
+    const std::string dir = fs::JoinPath(opts_.dir, meta.ulid.ToString());
+    auto b = block::Block::Open(dir, fs_);
+    if (!b.has_value()) {
+      fs_->RemoveAll(dir).IgnoreError();
+      return b.error().WithPrefix("opening the new block " + dir);
+    }
+    {
+      MutexLock l(&mu_);
+      blocks_.push_back(std::move(*b));
+      std::sort(blocks_.begin(), blocks_.end(), [](const auto& x, const auto& y) {
+        if (x->meta().min_time != y->meta().min_time) {
+          return x->meta().min_time < y->meta().min_time;
+        }
+        return x->meta().ulid < y->meta().ulid;
+      });
+    }
+    {
+      std::lock_guard<std::mutex> l(readers_mu_);
+      mark = next_reader_;
+    }
+    VIGIL_LOG_INFO("tsdb", "Wrote block from the head", "ulid={} mint={} maxt={} series={}",
+                   meta.ulid.ToString(), mint, maxt, meta.stats.num_series);
+    WaitForReaders(mark, maxt);
+  }
+  auto ts = head_->Truncate(maxt);
+  if (!ts.has_value()) {
+    // The block holds the data; the head's on-disk part is retried at the next truncation.
+    VIGIL_LOG_WARN("tsdb", "Head truncation failed", "err={}", LogQuote(ts.error().ToString()));
+  }
+  return Status::OK();
+}
+
+int DB::ApplyRetention() {
+  MutexLock l(&compact_mu_);
+  int n = ApplyRetentionLocked();
+  ReapDeleted();
+  return n;
+}
+
+int DB::ApplyRetentionLocked() {
+  std::vector<std::shared_ptr<block::Block>> blocks = Blocks();
+  if (blocks.empty()) return 0;
+  // Newest first (by maxt), as Prometheus' retention walks them.
+  std::sort(blocks.begin(), blocks.end(),
+            [](const auto& a, const auto& b) { return a->meta().max_time > b->meta().max_time; });
+  std::vector<std::shared_ptr<block::Block>> doomed;
+  size_t keep = blocks.size();
+  if (opts_.retention_ms > 0) {
+    const int64_t newest = blocks.front()->meta().max_time;
+    for (size_t i = 1; i < blocks.size(); ++i) {
+      if (newest - blocks[i]->meta().max_time > opts_.retention_ms) {
+        keep = i;
+        break;
+      }
+    }
+    if (keep < blocks.size()) {
+      time_retentions_.fetch_add(1, std::memory_order_relaxed);
+      doomed.assign(blocks.begin() + keep, blocks.end());
+    }
+  }
+  if (opts_.retention_bytes > 0) {
+    uint64_t total = HeadDiskBytes();
+    for (size_t i = 0; i < keep; ++i) {
+      total += blocks[i]->size_bytes();
+      if (total > opts_.retention_bytes) {
+        size_retentions_.fetch_add(1, std::memory_order_relaxed);
+        doomed.insert(doomed.begin(), blocks.begin() + i, blocks.begin() + keep);
+        break;
+      }
+    }
+  }
+  if (doomed.empty()) return 0;
+  for (const auto& b : doomed) {
+    VIGIL_LOG_INFO("tsdb", "Deleting block beyond retention", "ulid={} mint={} maxt={}",
+                   b->meta().ulid.ToString(), b->meta().min_time, b->meta().max_time);
+  }
+  DeleteBlocks(doomed);
+  return int(doomed.size());
+}
+
+void DB::DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed) {
+  MutexLock l(&mu_);
+  for (const auto& b : doomed) {
+    blocks_.erase(std::remove(blocks_.begin(), blocks_.end(), b), blocks_.end());
+    // Renamed at once so a restart never loads it again; deleted once unreferenced (the
+    // files stay mapped by readers either way).
+    std::string dir = b->dir() + kTmpForDeletionSuffix;
+    if (Status s = fs_->Rename(b->dir(), dir); !s.ok()) {
+      VIGIL_LOG_WARN("tsdb", "Renaming a deleted block failed", "err={}", LogQuote(s.ToString()));
+      dir = b->dir();
+    }
+    doomed_.push_back(Doomed{b, std::move(dir)});
+  }
+  fs_->SyncDir(opts_.dir).IgnoreError();
+}
+
+void DB::ReapDeleted() {
+  std::vector<std::string> dirs;
+  {
+    MutexLock l(&mu_);
+    for (auto it = doomed_.begin(); it != doomed_.end();) {
+      if (it->block.expired()) {
+        dirs.push_back(std::move(it->dir));
+        it = doomed_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const std::string& d : dirs) {
+    if (Status s = fs_->RemoveAll(d); !s.ok()) {
+      VIGIL_LOG_WARN("tsdb", "Removing a deleted block failed", "dir={} err={}", LogQuote(d),
+                     LogQuote(s.ToString()));
+    }
+  }
+}
+
+uint64_t DB::HeadDiskBytes() {
+  return DirBytes(fs_, fs::JoinPath(opts_.dir, "wal")) +
+         DirBytes(fs_, fs::JoinPath(opts_.dir, "chunks_head"));
+}
+
+uint64_t DB::ReaderStarted(int64_t mint) {
+  std::lock_guard<std::mutex> l(readers_mu_);
+  uint64_t id = next_reader_++;
+  readers_.emplace(id, mint);
+  return id;
+}
+
+void DB::ReaderDone(uint64_t id) {
+  {
+    std::lock_guard<std::mutex> l(readers_mu_);
+    readers_.erase(id);
+  }
+  readers_cv_.notify_all();
+}
+
+void DB::WaitForReaders(uint64_t before_id, int64_t maxt) {
+  std::unique_lock<std::mutex> l(readers_mu_);
+  auto none = [&] {
+    for (const auto& [id, mint] : readers_) {
+      if (id >= before_id) break;
+      if (mint < maxt) return false;
+    }
+    return true;
+  };
+  if (!readers_cv_.wait_for(l, std::chrono::milliseconds(opts_.head_truncate_wait_ms), none)) {
+    VIGIL_LOG_WARN("tsdb", "Truncating the head while older queries still run", "wait_ms={}",
+                   opts_.head_truncate_wait_ms);
+  }
+}
+
+}  // namespace vigil::tsdb

@@ -1,0 +1,160 @@
+// DB: the local TSDB (Prometheus' tsdb.DB): the head (tsdb/head) plus the persisted blocks
+// of the data directory (tsdb/block), behind storage::Storage.
+//
+//   data_dir/
+//     01H...ULID/          blocks (meta.json, index, chunks/, tombstones)
+//     wal/, chunks_head/   the head
+//
+// Open() removes leftover `*.tmp-for-creation` / `*.tmp-for-deletion` directories, opens
+// every block (a block that fails to open is skipped, logged and counted; the DB still
+// starts) and opens the head with min_valid_time = the newest block's maxt.
+//
+// Head compaction (CompactHead(), also run every compact_interval by a background thread):
+// while the head spans more than 1.5 block ranges, the oldest range [head mint, next range
+// boundary) is written as a block, the block joins the list, and the head is truncated at
+// the block's maxt. A failed write changes nothing (the head keeps its data) and is counted.
+// Retention runs after each compaction: blocks whose maxt is more than retention_ms older
+// than the newest block's maxt are deleted, then the oldest blocks while blocks + WAL +
+// chunks_head exceed retention_bytes.
+//
+// Queries: NewQuerier() merges the queriers of the blocks overlapping the range and of the
+// head (tsdb/db/merge_querier.h; the head wins equal timestamps). A querier holds its blocks
+// (shared_ptr): a block removed by retention is renamed to `<ULID>.tmp-for-deletion` at once
+// and its directory is deleted only when no querier holds it any more. Before truncating
+// the head, compaction waits (bounded by head_truncate_wait_ms) for queriers opened before
+// the new block was listed, so no running query loses the samples moved into the block.
+//
+// Thread-safety: all public methods are thread-safe. Ownership: the DB owns the head and
+// the blocks; queriers and appenders must not outlive the DB.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/mutex.h"
+#include "base/periodic.h"
+#include "base/result.h"
+#include "fs/file_system.h"
+#include "storage/interface.h"
+#include "tsdb/block/block.h"
+#include "tsdb/head/head.h"
+
+namespace vigil::tsdb {
+
+inline constexpr const char* kTmpForDeletionSuffix = ".tmp-for-deletion";
+
+struct DBOptions {
+  std::string dir;  // data directory (required)
+  // Options of the head; dir, chunk_range_ms and min_valid_time are set by the DB.
+  HeadOptions head;
+  // Range of blocks cut from the head (--storage.tsdb.min-block-duration; Prometheus: 2h).
+  int64_t block_range_ms = 2 * 3600 * 1000;
+  // Longest block compaction may build (--storage.tsdb.max-block-duration). Blocks are not
+  // merged yet, so only checked to be >= block_range_ms.
+  int64_t max_block_duration_ms = 2 * 3600 * 1000;
+  // Time retention (0: none) and size retention in bytes (0: none).
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  uint64_t retention_bytes = 0;
+  // Period of the background compaction loop; 0: no background thread (tests call
+  // CompactHead() themselves).
+  int64_t compact_interval_ms = 60 * 1000;
+  // Longest wait for older queriers before a head truncation (then it proceeds anyway).
+  int64_t head_truncate_wait_ms = 2 * 60 * 1000;
+  fs::FileSystem* fs = nullptr;  // POSIX when null
+  const Clock* clock = nullptr;  // RealClock::Default() when null
+};
+
+// Monotonic counters and gauges (a snapshot) for /metrics.
+struct DBCounters {
+  uint64_t blocks_loaded = 0;            // prometheus_tsdb_blocks_loaded (gauge)
+  uint64_t block_load_failures = 0;      // vigil_tsdb_block_load_failures_total
+  uint64_t compactions = 0;              // prometheus_tsdb_compactions_total
+  uint64_t compactions_failed = 0;       // prometheus_tsdb_compactions_failed_total
+  uint64_t time_retentions = 0;          // prometheus_tsdb_time_retentions_total
+  uint64_t size_retentions = 0;          // prometheus_tsdb_size_retentions_total
+  uint64_t blocks_bytes = 0;             // prometheus_tsdb_storage_blocks_bytes (gauge)
+  int64_t lowest_timestamp = INT64_MAX;  // prometheus_tsdb_lowest_timestamp (gauge)
+  int64_t last_compaction_duration_ms = 0;
+};
+
+class DB final : public storage::Storage {
+ public:
+  // Opens the DB (see the file comment). Errors: InvalidArgument for bad options; the
+  // head's errors (IOError, Corruption); IOError when the data directory cannot be listed.
+  // Broken blocks are not errors.
+  static Result<std::unique_ptr<DB>> Open(DBOptions opts);
+  ~DB() override;
+
+  std::unique_ptr<storage::Appender> NewAppender() override;
+  // A querier over the blocks overlapping [mint, maxt] and the head, merged.
+  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override;
+
+  // Cuts blocks from the head while it spans more than 1.5 block ranges, then applies
+  // retention. Returns the number of blocks written. Errors: the first failed block write
+  // (IOError, ...) -- the head keeps that data and a later call retries.
+  Result<int> CompactHead();
+  // Applies time and size retention now (CompactHead() also does). Returns blocks deleted.
+  int ApplyRetention();
+
+  // Stops the background loop and closes the head. The DB must not be used afterwards.
+  Status Close();
+
+  Head* head() const { return head_.get(); }
+  // The open blocks, oldest first (a snapshot).
+  std::vector<std::shared_ptr<block::Block>> Blocks() const;
+  DBCounters Counters() const;
+  const DBOptions& options() const { return opts_; }
+
+ private:
+  class DBQuerier;
+  explicit DB(DBOptions opts);
+  Status Init();
+  // Writes [mint, maxt) of the head as a block and lists it (compact_mu_ held).
+  Status CompactRange(int64_t mint, int64_t maxt);
+  // Removes `doomed` from the list; their directories go when unreferenced.
+  void DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed);
+  // Deletes renamed block directories no querier holds any more.
+  void ReapDeleted();
+  uint64_t HeadDiskBytes();
+  int ApplyRetentionLocked();  // compact_mu_ held
+
+  // Reader registration for head truncation (see the file comment).
+  uint64_t ReaderStarted(int64_t mint);
+  void ReaderDone(uint64_t id);
+  void WaitForReaders(uint64_t before_id, int64_t maxt);
+
+  DBOptions opts_;
+  fs::FileSystem* fs_;
+  const Clock* clock_;
+  std::unique_ptr<Head> head_;
+
+  mutable Mutex mu_;
+  std::vector<std::shared_ptr<block::Block>> blocks_ VIGIL_GUARDED_BY(mu_);  // by mint
+  struct Doomed {
+    std::weak_ptr<block::Block> block;
+    std::string dir;  // renamed directory to delete
+  };
+  std::vector<Doomed> doomed_ VIGIL_GUARDED_BY(mu_);
+
+  Mutex compact_mu_;  // one compaction / retention at a time
+
+  // Open queriers: id -> mint. Plain std::mutex for the condition variable.
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::map<uint64_t, int64_t> readers_;
+  uint64_t next_reader_ = 1;
+
+  std::atomic<uint64_t> load_failures_{0}, compactions_{0}, compactions_failed_{0},
+      time_retentions_{0}, size_retentions_{0};
+  std::atomic<int64_t> last_compaction_ms_{0};
+  bool closed_ = false;
+  std::unique_ptr<Periodic> loop_;  // last: stopped first
+};
+
+}  // namespace vigil::tsdb

@@ -1,0 +1,346 @@
+#include "tsdb/db/db.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fs/fault_injecting_file_system.h"
+#include "fs/temp_dir.h"
+#include "tsdb/block/block_test_util.h"
+#include "tsdb/block/block_verify.h"
+#include "tsdb/block/block_writer.h"
+
+namespace vigil::tsdb {
+namespace {
+
+using block::testing::GenerateSeries;
+using block::testing::GenOptions;
+using block::testing::TestSeries;
+
+constexpr int64_t kHour = 3600 * 1000;
+
+using Dump = std::map<Labels, std::vector<Sample>>;
+
+Dump Query(storage::Queryable* q, int64_t mint, int64_t maxt) {
+  auto querier = q->NewQuerier(mint, maxt);
+  EXPECT_TRUE(querier.has_value());
+  if (!querier.has_value()) return {};
+  auto m = Matcher::Make(MatchType::kRegexMatch, "__name__", ".+");
+  auto set = (*querier)->Select(Context::Background(), true, nullptr, {*m});
+  Dump out;
+  const Labels* prev = nullptr;
+  Labels prev_copy;
+  while (set->Next()) {
+    const Labels& l = set->At().labels();
+    if (prev != nullptr) {
+      EXPECT_LT(Labels::Compare(prev_copy, l), 0) << "unsorted or repeated";
+    }
+    prev_copy = l;
+    prev = &prev_copy;
+    auto it = set->At().Iterator();
+    auto& v = out[l];
+    while (it->Next()) v.push_back(Sample{it->AtT(), it->AtV()});
+    EXPECT_TRUE(it->Err().ok()) << it->Err().ToString();
+  }
+  EXPECT_TRUE(set->Err().ok()) << set->Err().ToString();
+  return out;
+}
+
+// What the generated series hold in [mint, maxt].
+Dump Expected(const std::vector<TestSeries>& series, int64_t mint, int64_t maxt) {
+  Dump out;
+  for (const auto& s : series) {
+    std::vector<Sample> v;
+    for (const Sample& x : s.samples) {
+      if (x.t >= mint && x.t <= maxt) v.push_back(x);
+    }
+    if (!v.empty()) out[s.labels] = std::move(v);
+  }
+  return out;
+}
+
+::testing::AssertionResult SameDump(const Dump& got, const Dump& want) {
+  if (got.size() != want.size()) {
+    return ::testing::AssertionFailure() << got.size() << " series, want " << want.size();
+  }
+  for (const auto& [l, samples] : want) {
+    auto it = got.find(l);
+    if (it == got.end()) return ::testing::AssertionFailure() << "missing " << l.ToString();
+    if (it->second.size() != samples.size()) {
+      return ::testing::AssertionFailure()
+             << l.ToString() << ": " << it->second.size() << " samples, want " << samples.size();
+    }
+    for (size_t i = 0; i < samples.size(); ++i) {
+      if (!block::testing::SameSample(it->second[i], samples[i])) {
+        return ::testing::AssertionFailure() << l.ToString() << " sample " << i << " differs";
+      }
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Appends the series' samples with t < until (and >= from), in time order per series.
+void Append(DB* db, const std::vector<TestSeries>& series, int64_t from, int64_t until) {
+  auto app = db->NewAppender();
+  for (const auto& s : series) {
+    for (const Sample& x : s.samples) {
+      if (x.t < from || x.t >= until) continue;
+      ASSERT_TRUE(app->Append(0, s.labels, x.t, x.v).has_value());
+    }
+  }
+  ASSERT_TRUE(app->Commit().ok());
+}
+
+DBOptions Options(const std::string& dir) {
+  DBOptions o;
+  o.dir = dir;
+  o.compact_interval_ms = 0;
+  o.retention_ms = 0;
+  return o;
+}
+
+std::vector<std::string> Entries(const std::string& dir) {
+  auto names = fs::DefaultFileSystem()->ListDir(dir);
+  std::vector<std::string> out = names.has_value() ? *names : std::vector<std::string>{};
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool HasSuffix(const std::string& dir, const std::string& suffix) {
+  for (const auto& n : Entries(dir)) {
+    if (n.size() >= suffix.size() &&
+        n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
+  }
+  return false;
+}
+
+GenOptions Gen(int64_t span_ms, size_t n = 60) {
+  GenOptions g;
+  g.num_series = n;
+  g.t0 = 1700000000000;
+  g.span_ms = span_ms;
+  g.interval_ms = 60000;
+  return g;
+}
+
+TEST(DB, CompactionKeepsQueryResults) {
+  fs::TempDir d;
+  const auto series = GenerateSeries(Gen(9 * kHour));
+  const int64_t t0 = 1700000000000, end = t0 + 9 * kHour;
+  {
+    auto db = DB::Open(Options(d.path()));
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    Append(db->get(), series, 0, INT64_MAX);
+    const Dump before = Query(db->get(), t0, end);
+    ASSERT_TRUE(SameDump(before, Expected(series, t0, end)));
+    auto n = (*db)->CompactHead();
+    ASSERT_TRUE(n.has_value()) << n.error().ToString();
+    EXPECT_GE(*n, 3);
+    auto blocks = (*db)->Blocks();
+    ASSERT_EQ(blocks.size(), size_t(*n));
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const auto& m = blocks[i]->meta();
+      EXPECT_EQ(m.max_time % (2 * kHour), 0);  // aligned ends
+      if (i > 0) {
+        EXPECT_GE(m.min_time, blocks[i - 1]->meta().max_time);
+      }
+      auto v = block::VerifyBlock(blocks[i]->dir());
+      EXPECT_TRUE(v.problems.empty()) << v.problems.front().ToString();
+    }
+    // The head spans at most 1.5 ranges now and starts where the last block ends.
+    EXPECT_LE((*db)->head()->MaxTime() - (*db)->head()->MinTime(), 3 * kHour);
+    EXPECT_GE((*db)->head()->MinTime(), blocks.back()->meta().max_time);
+    EXPECT_EQ((*db)->Counters().compactions, uint64_t(*n));
+    EXPECT_EQ((*db)->Counters().blocks_loaded, blocks.size());
+    // Same answers, for the whole range and for windows across block boundaries.
+    EXPECT_TRUE(SameDump(Query(db->get(), t0, end), before));
+    for (int64_t a = t0; a < end; a += 97 * 60000) {
+      const int64_t b = a + 150 * 60000;
+      EXPECT_TRUE(SameDump(Query(db->get(), a, b), Expected(series, a, b)));
+    }
+    // Data below the newest block is refused.
+    auto app = (*db)->NewAppender();
+    EXPECT_FALSE(app->Append(0, series[0].labels, t0, 1).has_value());
+    ASSERT_TRUE(app->Rollback().ok());
+    // Label names/values merge blocks and head.
+    auto q = (*db)->NewQuerier(t0, end);
+    ASSERT_TRUE(q.has_value());
+    auto names = (*q)->LabelValues(Context::Background(), "__name__", {}, 0);
+    ASSERT_TRUE(names.has_value());
+    std::set<std::string> want;
+    for (const auto& s : series) want.insert(std::string(s.labels.MetricName()));
+    EXPECT_EQ(std::set<std::string>(names->begin(), names->end()), want);
+  }
+  // After a restart: blocks load, the head replays only what is newer.
+  auto db = DB::Open(Options(d.path()));
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  EXPECT_GE((*db)->Blocks().size(), 3u);
+  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+}
+
+TEST(DB, CompactionInSteps) {
+  // Appends hour by hour and compacts after each: blocks are cut as the head grows.
+  fs::TempDir d;
+  const auto series = GenerateSeries(Gen(10 * kHour, 30));
+  const int64_t t0 = 1700000000000, end = t0 + 10 * kHour;
+  auto db = DB::Open(Options(d.path()));
+  ASSERT_TRUE(db.has_value());
+  for (int64_t t = t0; t < end; t += kHour) {
+    Append(db->get(), series, t, t + kHour);
+    ASSERT_TRUE((*db)->CompactHead().has_value());
+    EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, t + kHour - 1)));
+  }
+  EXPECT_GE((*db)->Blocks().size(), 3u);
+}
+
+TEST(DB, FailedBlockWriteKeepsTheHead) {
+  fs::TempDir d;
+  fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
+  const auto series = GenerateSeries(Gen(6 * kHour, 20));
+  const int64_t t0 = 1700000000000, end = t0 + 6 * kHour;
+  DBOptions o = Options(d.path());
+  o.fs = &ffs;
+  auto db = DB::Open(o);
+  ASSERT_TRUE(db.has_value());
+  Append(db->get(), series, 0, INT64_MAX);
+  ffs.FailSyncs();
+  auto n = (*db)->CompactHead();
+  EXPECT_FALSE(n.has_value());
+  EXPECT_EQ((*db)->Counters().compactions_failed, 1u);
+  EXPECT_TRUE((*db)->Blocks().empty());
+  EXPECT_FALSE(HasSuffix(d.path(), block::kTmpForCreationSuffix));
+  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+  ffs.ClearFaults();
+  n = (*db)->CompactHead();
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_GE(*n, 1);
+  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+}
+
+TEST(DB, TimeRetentionWaitsForQueriers) {
+  fs::TempDir d;
+  const auto series = GenerateSeries(Gen(12 * kHour, 20));
+  const int64_t t0 = 1700000000000, end = t0 + 12 * kHour;
+  DBOptions o = Options(d.path());
+  o.block_range_ms = kHour;
+  o.retention_ms = 3 * kHour;
+  o.head_truncate_wait_ms = 50;
+  auto db = DB::Open(o);
+  ASSERT_TRUE(db.has_value());
+  Append(db->get(), series, 0, t0 + 5 * kHour);
+  ASSERT_TRUE((*db)->CompactHead().has_value());
+  auto first = (*db)->Blocks();
+  ASSERT_FALSE(first.empty());
+  const std::string oldest_dir = first.front()->dir();
+  const int64_t oldest_maxt = first.front()->meta().max_time;
+  first.clear();
+  // A querier opened now reads the oldest block while retention removes it.
+  auto q = (*db)->NewQuerier(t0, oldest_maxt - 1);
+  ASSERT_TRUE(q.has_value());
+  Append(db->get(), series, t0 + 5 * kHour, INT64_MAX);
+  ASSERT_TRUE((*db)->CompactHead().has_value());
+  auto blocks = (*db)->Blocks();
+  const int64_t newest = blocks.back()->meta().max_time;
+  for (const auto& b : blocks) EXPECT_LE(newest - b->meta().max_time, o.retention_ms);
+  EXPECT_GE((*db)->Counters().time_retentions, 1u);
+  EXPECT_LE(blocks.size(), 4u);
+  EXPECT_FALSE(fs::DefaultFileSystem()->Exists(oldest_dir));
+  EXPECT_TRUE(fs::DefaultFileSystem()->Exists(oldest_dir + kTmpForDeletionSuffix));
+  {
+    auto m = Matcher::Make(MatchType::kRegexMatch, "__name__", ".+");
+    auto set = (*q)->Select(Context::Background(), true, nullptr, {*m});
+    size_t samples = 0;
+    while (set->Next()) {
+      auto it = set->At().Iterator();
+      while (it->Next()) ++samples;
+    }
+    EXPECT_TRUE(set->Err().ok());
+    size_t want = 0;
+    for (const auto& [l, v] : Expected(series, t0, oldest_maxt - 1)) want += v.size();
+    EXPECT_EQ(samples, want);
+    EXPECT_GT(samples, 0u);
+  }
+  q->reset();
+  EXPECT_FALSE(HasSuffix(d.path(), kTmpForDeletionSuffix));
+  // What is left answers like the source data.
+  const int64_t lo = blocks.front()->meta().min_time;
+  EXPECT_TRUE(SameDump(Query(db->get(), lo, end), Expected(series, lo, end)));
+}
+
+TEST(DB, SizeRetentionDeletesOldestFirst) {
+  fs::TempDir d;
+  const auto series = GenerateSeries(Gen(10 * kHour, 40));
+  std::vector<std::pair<int64_t, uint64_t>> sizes;  // maxt, bytes, oldest first
+  {
+    DBOptions o = Options(d.path());
+    o.block_range_ms = kHour;
+    auto db = DB::Open(o);
+    ASSERT_TRUE(db.has_value());
+    Append(db->get(), series, 0, INT64_MAX);
+    ASSERT_TRUE((*db)->CompactHead().has_value());
+    for (const auto& b : (*db)->Blocks()) sizes.emplace_back(b->meta().max_time, b->size_bytes());
+    ASSERT_GE(sizes.size(), 5u);
+  }
+  uint64_t half = 0;
+  for (const auto& [t, s] : sizes) half += s;
+  half /= 2;
+  DBOptions o = Options(d.path());
+  o.block_range_ms = kHour;
+  o.retention_bytes = half;  // the head's files come on top: fewer than half the blocks stay
+  auto db = DB::Open(o);     // retention runs at open
+  ASSERT_TRUE(db.has_value());
+  auto blocks = (*db)->Blocks();
+  EXPECT_LT(blocks.size(), sizes.size());
+  EXPECT_EQ((*db)->Counters().size_retentions, 1u);
+  uint64_t kept = 0;
+  for (const auto& b : blocks) kept += b->size_bytes();
+  EXPECT_LE(kept, half);
+  // The newest ones stay.
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    EXPECT_EQ(blocks[blocks.size() - 1 - i]->meta().max_time, sizes[sizes.size() - 1 - i].first);
+  }
+  EXPECT_FALSE(HasSuffix(d.path(), kTmpForDeletionSuffix));
+}
+
+TEST(DB, BrokenBlocksAreSkippedAndLeftoversRemoved) {
+  fs::TempDir d;
+  const auto series = GenerateSeries(Gen(6 * kHour, 20));
+  const int64_t t0 = 1700000000000, end = t0 + 6 * kHour;
+  size_t good = 0;
+  {
+    auto db = DB::Open(Options(d.path()));
+    ASSERT_TRUE(db.has_value());
+    Append(db->get(), series, 0, INT64_MAX);
+    ASSERT_TRUE((*db)->CompactHead().has_value());
+    good = (*db)->Blocks().size();
+    ASSERT_GE(good, 1u);
+  }
+  auto* f = fs::DefaultFileSystem();
+  const std::string bad_meta = fs::JoinPath(d.path(), "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  ASSERT_TRUE(f->CreateDirs(bad_meta).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(f, fs::JoinPath(bad_meta, "meta.json"), "{not json").ok());
+  const std::string no_index = fs::JoinPath(d.path(), "01BX5ZZKBKACTAV9WEVGEMMVRZ");
+  ASSERT_TRUE(f->CreateDirs(no_index).ok());
+  const std::string tmp1 = fs::JoinPath(d.path(), "01BX5ZZKBKACTAV9WEVGEMMVS0.tmp-for-creation");
+  const std::string tmp2 = fs::JoinPath(d.path(), "01BX5ZZKBKACTAV9WEVGEMMVS1.tmp-for-deletion");
+  ASSERT_TRUE(f->CreateDirs(fs::JoinPath(tmp1, "chunks")).ok());
+  ASSERT_TRUE(
+      fs::WriteFileAtomic(f, fs::JoinPath(tmp2, "index"), "x").ok() ||
+      (f->CreateDirs(tmp2).ok() && fs::WriteFileAtomic(f, fs::JoinPath(tmp2, "index"), "x").ok()));
+  auto db = DB::Open(Options(d.path()));
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  EXPECT_EQ((*db)->Blocks().size(), good);
+  EXPECT_EQ((*db)->Counters().block_load_failures, 2u);
+  EXPECT_FALSE(f->Exists(tmp1));
+  EXPECT_FALSE(f->Exists(tmp2));
+  EXPECT_TRUE(f->Exists(bad_meta));  // left for an operator to look at
+  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
