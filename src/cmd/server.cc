@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -18,7 +19,7 @@
 #include "net/http_server.h"
 #include "promql/engine/engine.h"
 #include "scrape/manager.h"
-#include "tsdb/head/head.h"
+#include "tsdb/db/db.h"
 #include "web/ui.h"
 
 namespace vigil::cmd {
@@ -151,6 +152,45 @@ void HeadMetrics(tsdb::Head* head, std::vector<MetricFamily>* out) {
   out->push_back(std::move(mem));
 }
 
+void DBMetrics(tsdb::DB* db, std::vector<MetricFamily>* out) {
+  tsdb::DBCounters c = db->Counters();
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    out->push_back(MetricFamily{name, help, "counter", {}}.Add(double(v)));
+  };
+  auto gauge = [&](const char* name, const char* help, double v) {
+    out->push_back(MetricFamily{name, help, "gauge", {}}.Add(v));
+  };
+  gauge("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks",
+        double(c.blocks_loaded));
+  counter("vigil_tsdb_block_load_failures_total",
+          "Block directories skipped at start because they could not be opened.",
+          c.block_load_failures);
+  counter("prometheus_tsdb_compactions_total",
+          "Total number of compactions that were executed for the partition.", c.compactions);
+  counter("prometheus_tsdb_compactions_failed_total",
+          "Total number of compactions that failed for the partition.", c.compactions_failed);
+  counter("prometheus_tsdb_time_retentions_total",
+          "The number of times that blocks were deleted because the maximum time limit was "
+          "exceeded.",
+          c.time_retentions);
+  counter("prometheus_tsdb_size_retentions_total",
+          "The number of times that blocks were deleted because the maximum number of bytes was "
+          "exceeded.",
+          c.size_retentions);
+  gauge("prometheus_tsdb_storage_blocks_bytes",
+        "The number of bytes that are currently used for local storage by all blocks.",
+        double(c.blocks_bytes));
+  gauge("prometheus_tsdb_lowest_timestamp",
+        "Lowest timestamp value stored in the database. The unit is decided by the library "
+        "consumer.",
+        c.lowest_timestamp == INT64_MAX ? 0.0 : double(c.lowest_timestamp));
+  gauge("prometheus_tsdb_retention_limit_bytes",
+        "Max number of bytes to be retained in the tsdb blocks, configured 0 means disabled",
+        double(db->options().retention_bytes));
+  gauge("vigil_tsdb_last_compaction_duration_seconds", "Duration of the last head compaction.",
+        double(c.last_compaction_duration_ms) / 1000);
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -164,7 +204,8 @@ class Server::Impl {
   ServerOptions options;
   int64_t start_time_ns = NowNs();
   MetricsRegistry metrics;
-  std::unique_ptr<tsdb::Head> head;
+  std::unique_ptr<tsdb::DB> db;
+  tsdb::Head* head = nullptr;  // db's
   std::unique_ptr<scrape::Manager> scrape;
   std::unique_ptr<promql::Engine> engine;
   std::unique_ptr<EngineAdapter> engine_adapter;
@@ -226,21 +267,28 @@ Status Server::Impl::Start() {
     return cfg.error().WithPrefix("error loading config from \"" + options.config_file + "\"");
   }
 
-  tsdb::HeadOptions ho;
-  ho.dir = options.tsdb_path;
-  ho.max_series = options.max_series;
-  ho.wal_sync_on_commit = options.wal_sync_on_commit;
+  tsdb::DBOptions dbo;
+  dbo.dir = options.tsdb_path;
+  dbo.head.max_series = options.max_series;
+  dbo.head.wal_sync_on_commit = options.wal_sync_on_commit;
+  dbo.block_range_ms = options.min_block_duration_ms;
+  dbo.max_block_duration_ms = options.max_block_duration_ms;
+  dbo.retention_ms = options.retention_ms;
+  dbo.retention_bytes = options.retention_bytes;
+  // Every minute like Prometheus; a quarter block range for small test ranges.
+  dbo.compact_interval_ms = std::clamp<int64_t>(options.min_block_duration_ms / 4, 1000, 60 * 1000);
   VIGIL_LOG_INFO("main", "Opening storage", "path={}", LogQuote(options.tsdb_path));
-  auto h = tsdb::Head::Open(ho);
-  if (!h.has_value()) return h.error().WithPrefix("opening storage failed");
-  head = std::move(*h);
-  VIGIL_LOG_INFO("main", "TSDB started", "series={} replay_ms={}", head->NumSeries(),
-                 head->Counters().replay_duration_ms);
+  auto d = tsdb::DB::Open(dbo);
+  if (!d.has_value()) return d.error().WithPrefix("opening storage failed");
+  db = std::move(*d);
+  head = db->head();
+  VIGIL_LOG_INFO("main", "TSDB started", "blocks={} series={} replay_ms={}", db->Blocks().size(),
+                 head->NumSeries(), head->Counters().replay_duration_ms);
 
   scrape::ManagerOptions so;
   so.shard = options.shard;
   so.cache_labels = false;  // the head honours series refs; a dead ref is relabeled again
-  scrape = std::make_unique<scrape::Manager>(head.get(), so);
+  scrape = std::make_unique<scrape::Manager>(db.get(), so);
   VIGIL_RETURN_IF_ERROR(scrape->Start());
 
   promql::EngineOptions eo;
@@ -254,10 +302,15 @@ Status Server::Impl::Start() {
   engine_adapter = std::make_unique<EngineAdapter>(engine.get(), options.query_max_concurrency);
   targets_adapter = std::make_unique<TargetsAdapter>(scrape.get());
   metadata_adapter = std::make_unique<MetadataAdapter>(scrape.get());
-  tsdb_adapter = std::make_unique<TsdbStatusAdapter>(head.get());
+  tsdb_adapter = std::make_unique<TsdbStatusAdapter>(head);
   status_adapter.flags = options.flag_values;
   status_adapter.start_time_ns = start_time_ns;
-  status_adapter.retention = config::FormatDuration(options.retention_ms);
+  status_adapter.retention =
+      options.retention_ms > 0 ? config::FormatDuration(options.retention_ms) : "";
+  if (options.retention_bytes > 0) {
+    if (!status_adapter.retention.empty()) status_adapter.retention += " or ";
+    status_adapter.retention += std::to_string(options.retention_bytes) + "B";
+  }
   status_adapter.config_yaml = [this] {
     MutexLock l(&config_mu);
     return config_yaml;
@@ -273,7 +326,8 @@ Status Server::Impl::Start() {
 
   metrics.Register([this](std::vector<MetricFamily>* out) {
     ProcessMetrics(out, start_time_ns);
-    HeadMetrics(head.get(), out);
+    HeadMetrics(head, out);
+    DBMetrics(db.get(), out);
     MutexLock l(&config_mu);
     out->push_back(MetricFamily{
         "prometheus_config_last_reload_successful",
@@ -305,14 +359,14 @@ Status Server::Impl::Start() {
   ao.enable_remote_write_receiver = options.enable_remote_write_receiver;
   ao.listen_address = options.listen_address;
   api::ApiDeps deps;
-  deps.queryable = head.get();
+  deps.queryable = db.get();
   deps.engine = engine_adapter.get();
   deps.parser = &parser_adapter;
   deps.targets = targets_adapter.get();
   deps.metadata = metadata_adapter.get();
   deps.tsdb = tsdb_adapter.get();
   deps.status = &status_adapter;
-  deps.appendable = head.get();
+  deps.appendable = db.get();
   deps.reload = [this] { return Reload(); };
   deps.metrics = [this] { return metrics.Render(); };
   api = std::make_unique<api::Api>(ao, deps);
@@ -353,8 +407,8 @@ void Server::Impl::Stop() {
   if (release_memory) release_memory->Stop();
   if (scrape) scrape->Stop();
   if (http) http->Stop();
-  if (head) {
-    if (Status s = head->Close(); !s.ok()) {
+  if (db) {
+    if (Status s = db->Close(); !s.ok()) {
       VIGIL_LOG_ERROR("main", "Error closing storage", "err={}", LogQuote(s.ToString()));
     }
   }

@@ -1,8 +1,8 @@
 // Server: `vigil server` — the wiring of every component of one Prometheus-compatible
-// server: configuration, TSDB head (WAL), scrape manager, PromQL engine, HTTP API, UI and
-// self-metrics. Only cmd/ knows every concrete type; the API sees narrow interfaces.
+// server: configuration, TSDB (head with WAL + blocks), scrape manager, PromQL engine, HTTP API, UI
+// and self-metrics. Only cmd/ knows every concrete type; the API sees narrow interfaces.
 //
-// Lifecycle: Start() opens storage (WAL replay), applies the configuration, starts
+// Lifecycle: Start() opens storage (blocks, WAL replay), applies the configuration, starts
 // scraping and serving, then marks the API ready. Reload() re-reads the configuration file
 // and applies it; a bad file keeps the running configuration and returns the error.
 // Stop() shuts down in reverse order. Thread-safety: Reload() may be called from any thread
@@ -29,8 +29,11 @@ struct ServerOptions {
   std::string external_url;
   bool enable_lifecycle = false;
   bool enable_remote_write_receiver = false;
-  int64_t retention_ms = 15LL * 24 * 3600 * 1000;
-  uint64_t max_series = 0;  // 0: unlimited
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;   // 0: no time retention
+  uint64_t retention_bytes = 0;                     // 0: no size retention
+  int64_t min_block_duration_ms = 2 * 3600 * 1000;  // range of blocks cut from the head
+  int64_t max_block_duration_ms = 0;                // 0: Prometheus' default (10% retention)
+  uint64_t max_series = 0;                          // 0: unlimited
   bool wal_sync_on_commit = false;
   int64_t lookback_delta_ms = 5 * 60 * 1000;
   int64_t query_max_samples = 50'000'000;

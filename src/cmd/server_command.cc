@@ -2,6 +2,7 @@
 #include <pthread.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -26,6 +27,37 @@ bool DurationFlag(const std::string& name, const std::string& v, int64_t* out) {
   return true;
 }
 
+// Parses a Prometheus byte size ("512MB", "1GB", "100KiB"; units are powers of 1024 as in
+// Prometheus' units.Base2Bytes). On error prints it and returns false.
+bool BytesFlag(const std::string& name, const std::string& v, uint64_t* out) {
+  size_t i = 0;
+  while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+  const std::string unit = v.substr(i);
+  static const std::pair<const char*, int> kUnits[] = {
+      {"B", 0}, {"KB", 1},  {"MB", 2},  {"GB", 3},  {"TB", 4},  {"PB", 5},  {"EB", 6},
+      {"", 0},  {"KiB", 1}, {"MiB", 2}, {"GiB", 3}, {"TiB", 4}, {"PiB", 5}, {"EiB", 6}};
+  int shift = -1;
+  for (const auto& [u, p] : kUnits) {
+    if (unit == u) shift = p;
+  }
+  uint64_t n = 0;
+  bool ok = i > 0 && i <= 18 && shift >= 0;
+  if (ok) {
+    n = std::stoull(v.substr(0, i));
+    for (int k = 0; k < shift && ok; ++k) {
+      ok = n <= (UINT64_MAX >> 10);
+      n <<= 10;
+    }
+  }
+  if (!ok) {
+    std::fprintf(stderr, "vigil server: invalid --%s %s: want a byte size like 512MB\n",
+                 name.c_str(), v.c_str());
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
 }  // namespace
 
 int RunServer(int argc, char** argv) {
@@ -33,7 +65,7 @@ int RunServer(int argc, char** argv) {
                "vigil server"};
   ServerOptions o;
   std::string retention = "15d", lookback = "5m", query_timeout = "2m", shard, log_level = "info";
-  std::string retention_size, min_block, max_block;
+  std::string retention_size, min_block = "2h", max_block;
   app.add_option("--config.file", o.config_file, "Prometheus configuration file path.")
       ->capture_default_str();
   app.add_option("--storage.tsdb.path", o.tsdb_path, "Base path for metrics storage.")
@@ -48,14 +80,19 @@ int RunServer(int argc, char** argv) {
   app.add_flag("--web.enable-remote-write-receiver", o.enable_remote_write_receiver,
                "Enable the API endpoint accepting remote write requests (/api/v1/write).");
   app.add_option("--storage.tsdb.retention.time", retention,
-                 "How long to retain samples in storage.")
+                 "How long to retain samples in storage: blocks ending more than this before "
+                 "the newest block's end are deleted (0: no time limit).")
       ->capture_default_str();
   app.add_option("--storage.tsdb.retention.size", retention_size,
-                 "Maximum number of bytes that can be stored for blocks (not enforced yet).");
+                 "Maximum number of bytes of blocks, WAL and head chunks; the oldest blocks are "
+                 "deleted first. Units: B, KB, MB, GB, TB, PB, EB (powers of 1024). 0: no limit.");
   app.add_option("--storage.tsdb.min-block-duration", min_block,
-                 "Minimum duration of a data block before being persisted (blocks: not yet).");
+                 "Time range of the blocks cut from the head (the head is compacted into a "
+                 "block once it spans 1.5 times this).")
+      ->capture_default_str();
   app.add_option("--storage.tsdb.max-block-duration", max_block,
-                 "Maximum duration compacted blocks may span (blocks: not yet).");
+                 "Maximum duration compacted blocks may span (default: 10% of the retention "
+                 "time, at most 31d; blocks are not merged yet, so only checked).");
   app.add_option("--storage.tsdb.max-series", o.max_series,
                  "Maximum number of series in the head; new series beyond it are refused with "
                  "an error and counted (0: unlimited).")
@@ -97,9 +134,27 @@ int RunServer(int argc, char** argv) {
   SetLogLevel(level);
   if (!DurationFlag("storage.tsdb.retention.time", retention, &o.retention_ms) ||
       !DurationFlag("query.lookback-delta", lookback, &o.lookback_delta_ms) ||
-      !DurationFlag("query.timeout", query_timeout, &o.query_timeout_ms)) {
+      !DurationFlag("query.timeout", query_timeout, &o.query_timeout_ms) ||
+      !DurationFlag("storage.tsdb.min-block-duration", min_block, &o.min_block_duration_ms)) {
     return 2;
   }
+  if (!max_block.empty() &&
+      !DurationFlag("storage.tsdb.max-block-duration", max_block, &o.max_block_duration_ms)) {
+    return 2;
+  }
+  if (!retention_size.empty() &&
+      !BytesFlag("storage.tsdb.retention.size", retention_size, &o.retention_bytes)) {
+    return 2;
+  }
+  if (o.min_block_duration_ms <= 0) {
+    std::fprintf(stderr, "vigil server: --storage.tsdb.min-block-duration must be positive\n");
+    return 2;
+  }
+  if (o.max_block_duration_ms == 0) {
+    // Prometheus: 10% of the retention time, at most 31d, at least the min block duration.
+    o.max_block_duration_ms = std::min<int64_t>(o.retention_ms / 10, 31LL * 24 * 3600 * 1000);
+  }
+  o.max_block_duration_ms = std::max(o.max_block_duration_ms, o.min_block_duration_ms);
   if (!shard.empty()) {
     auto s = relabel::ParseShard(shard);
     if (!s.has_value()) {
