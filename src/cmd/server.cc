@@ -1,14 +1,18 @@
 #include "cmd/server.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
 #include "api/api.h"
+#include "api/json_writer.h"
 #include "api/promql_parser.h"
 #include "base/logging.h"
 #include "base/memory.h"
@@ -189,6 +193,59 @@ void DBMetrics(tsdb::DB* db, std::vector<MetricFamily>* out) {
         double(db->options().retention_bytes));
   gauge("vigil_tsdb_last_compaction_duration_seconds", "Duration of the last head compaction.",
         double(c.last_compaction_duration_ms) / 1000);
+}
+
+void JsonError(net::HttpResponse* resp, int code, const char* type, const std::string& msg) {
+  resp->status = code;
+  resp->content_type = "application/json";
+  resp->body = std::string(R"({"status":"error","errorType":")") + type + R"(","error":)";
+  api::AppendJsonString(&resp->body, msg);
+  resp->body += '}';
+}
+
+// GET /api/v1/status/tsdb/blocks: the loaded blocks' meta.json, oldest first (Prometheus'
+// experimental endpoint has the same shape).
+void BlocksHandler(tsdb::DB* db, net::HttpResponse* resp) {
+  std::string body = R"({"status":"success","data":{"blocks":[)";
+  bool first = true;
+  for (const auto& b : db->Blocks()) {
+    if (!first) body += ',';
+    first = false;
+    body += tsdb::block::SerializeMeta(b->meta());
+  }
+  body += "]}}";
+  resp->content_type = "application/json";
+  resp->body = std::move(body);
+}
+
+// POST|PUT /api/v1/admin/tsdb/snapshot[?skip_head=true]: snapshots/<time>-<random>/ in the
+// data directory, named like Prometheus' ("20171210T211224Z-2be650b6d019eb54").
+void SnapshotHandler(tsdb::DB* db, const std::string& data_dir, const net::HttpRequest& req,
+                     net::HttpResponse* resp) {
+  if (req.method != "POST" && req.method != "PUT") {
+    JsonError(resp, 405, "bad_data", "method not allowed");
+    return;
+  }
+  const std::string_view skip = req.FormValue("skip_head");
+  if (!skip.empty() && skip != "true" && skip != "false" && skip != "1" && skip != "0") {
+    JsonError(resp, 400, "bad_data", "unable to parse boolean 'skip_head' argument");
+    return;
+  }
+  const bool skip_head = skip == "true" || skip == "1";
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char ts[32];
+  std::strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+  std::random_device rd;
+  const std::string name = fmt::format("{}-{:016x}", ts, (uint64_t(rd()) << 32 | rd()) >> 1);
+  const std::string dir = data_dir + "/snapshots/" + name;
+  if (Status s = db->Snapshot(dir, !skip_head); !s.ok()) {
+    JsonError(resp, 500, "internal", "create snapshot: " + s.ToString());
+    return;
+  }
+  resp->content_type = "application/json";
+  resp->body = R"({"status":"success","data":{"name":")" + name + R"("}})";
 }
 
 }  // namespace
@@ -376,6 +433,17 @@ Status Server::Impl::Start() {
   hopts.threads = options.http_threads;
   http = std::make_unique<net::HttpServer>(hopts);
   api->Register(http.get());
+  http->Handle(
+      "/api/v1/status/tsdb/blocks",
+      [this](const net::HttpRequest&, net::HttpResponse* resp) { BlocksHandler(db.get(), resp); });
+  http->Handle("/api/v1/admin/tsdb/snapshot",
+               [this](const net::HttpRequest& req, net::HttpResponse* resp) {
+                 if (!options.enable_admin_api) {
+                   JsonError(resp, 503, "unavailable", "admin APIs disabled");
+                   return;
+                 }
+                 SnapshotHandler(db.get(), options.tsdb_path, req, resp);
+               });
   web::RegisterUi(http.get());  // "/" and client routes; /api/v1/ is longer, so it wins
   VIGIL_RETURN_IF_ERROR(http->Start());
   VIGIL_LOG_INFO("web", "Start listening for connections", "address={}", options.listen_address);

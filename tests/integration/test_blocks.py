@@ -10,8 +10,8 @@ import shutil
 import subprocess
 import time
 
-from harness import (check, main, metric_value, query, scalar_query, start_fleet, start_server,
-                     tempdir, wait_until)
+from harness import (check, get_json, http, main, metric_value, query, scalar_query, start_fleet,
+                     start_server, tempdir, wait_until)
 
 LOG = tempdir("vigil-it-blocks-")
 TARGETS, SERIES = 2, 50
@@ -108,13 +108,26 @@ def test_blocks_end_to_end():
     check((metric_value(url, "prometheus_tsdb_head_min_time") or 0) >= maxt,
           "the head still holds the block's range")
 
+    # The block listing endpoint; snapshots need --web.enable-admin-api.
+    st, body = get_json(url + "/api/v1/status/tsdb/blocks")
+    check(st == 200 and ulid in [b["ulid"] for b in body["data"]["blocks"]],
+          f"/api/v1/status/tsdb/blocks: {st} {body}")
+    st, _, _ = http("POST", url + "/api/v1/admin/tsdb/snapshot")
+    check(st == 503, f"snapshot without --web.enable-admin-api answered {st}")
+
     # kill -9 while scraping; the restarted server answers the same from the block.
     server.kill9()
-    server2, url2, _ = start_server(cfg, LOG, extra=FLAGS, data_dir=data, name="vigil-restarted")
+    server2, url2, _ = start_server(cfg, LOG, extra=FLAGS + ["--web.enable-admin-api"],
+                                    data_dir=data, name="vigil-restarted")
     check((metric_value(url2, "prometheus_tsdb_blocks_loaded") or 0) >= 1, "block not loaded")
     for s in selectors:
         check(same(raw_samples(url2, s, mint, maxt), before[s]), f"{s} differs after kill -9")
     check(not leftovers(data), f"temporary dirs after restart: {leftovers(data)}")
+    st, _, raw = http("POST", url2 + "/api/v1/admin/tsdb/snapshot")
+    check(st == 200, f"snapshot: {st} {raw[:500]}")
+    snap = os.path.join(data, "snapshots", json.loads(raw)["data"]["name"])
+    snap_blocks = [n for n, _ in blocks(snap)]
+    check(ulid in snap_blocks and len(snap_blocks) >= 2, f"snapshot holds {snap_blocks}")
     server2.stop()
     fleet.stop()
     check(not leftovers(data), f"temporary dirs after stop: {leftovers(data)}")
@@ -126,6 +139,10 @@ def test_blocks_end_to_end():
     p = subprocess.run(["promtool", "tsdb", "list", data], capture_output=True, text=True,
                        timeout=60)
     check(p.returncode == 0 and ulid in p.stdout, f"promtool tsdb list: {p.stdout} {p.stderr}")
+    p = subprocess.run(["promtool", "tsdb", "list", snap], capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 0 and all(b in p.stdout for b in snap_blocks),
+          f"promtool tsdb list of the snapshot: {p.stdout} {p.stderr}")
     for s in selectors:
         dumped = promtool_dump(data, s, mint, maxt)
         check(same(dumped, before[s]), f"promtool dump of {s} differs from Vigil's query "

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <utility>
 
 #include "base/logging.h"
 #include "tsdb/block/block_writer.h"
+#include "tsdb/db/compact.h"
 #include "tsdb/db/merge_querier.h"
 
 namespace vigil::tsdb {
@@ -122,6 +124,18 @@ Status DB::Init() {
     }
     blocks.push_back(std::move(*b));
   }
+  // Parents of a merged block survive a crash between the merge and their deletion.
+  std::set<block::Ulid> parents;
+  for (const auto& b : blocks) {
+    for (const auto& p : b->meta().compaction.parents) parents.insert(p.ulid);
+  }
+  std::erase_if(blocks, [&](const std::shared_ptr<block::Block>& b) {
+    if (parents.count(b->meta().ulid) == 0) return false;
+    VIGIL_LOG_INFO("tsdb", "Deleting a block already compacted into another", "dir={}",
+                   LogQuote(b->dir()));
+    fs_->RemoveAll(b->dir()).IgnoreError();
+    return true;
+  });
   std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
     if (a->meta().min_time != b->meta().min_time) return a->meta().min_time < b->meta().min_time;
     return a->meta().ulid < b->meta().ulid;
@@ -235,10 +249,96 @@ Result<int> DB::CompactHead() {
     ++written;
     if (head_->MinTime() < maxt && head_->NumSeries() > 0) break;  // no progress: try later
   }
+  if (failed.ok()) {
+    auto merged = CompactBlocksLocked();
+    if (!merged.has_value()) failed = merged.error();
+  }
   ApplyRetentionLocked();
   ReapDeleted();
   if (!failed.ok()) return failed;
   return written;
+}
+
+Result<int> DB::CompactBlocks() {
+  MutexLock l(&compact_mu_);
+  auto r = CompactBlocksLocked();
+  ReapDeleted();
+  return r;
+}
+
+Result<int> DB::CompactBlocksLocked() {
+  const std::vector<int64_t> ranges =
+      CompactionRanges(opts_.block_range_ms, opts_.max_block_duration_ms);
+  int written = 0;
+  while (true) {
+    std::vector<std::shared_ptr<block::Block>> blocks = Blocks();
+    std::vector<block::BlockMeta> metas;
+    for (const auto& b : blocks) metas.push_back(b->meta());
+    std::vector<size_t> plan = PlanCompaction(metas, ranges);
+    if (plan.empty()) break;
+    std::vector<std::shared_ptr<block::Block>> parents;
+    for (size_t i : plan) parents.push_back(blocks[i]);
+    const int64_t start_ms = clock_->NowMs();
+    Status s = MergeBlocks(parents);
+    last_compaction_ms_.store(clock_->NowMs() - start_ms, std::memory_order_relaxed);
+    if (!s.ok()) {
+      compactions_failed_.fetch_add(1, std::memory_order_relaxed);
+      VIGIL_LOG_ERROR("tsdb", "Block compaction failed", "blocks={} err={}", parents.size(),
+                      LogQuote(s.ToString()));
+      return s;
+    }
+    ++written;
+  }
+  return written;
+}
+
+Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents) {
+  std::vector<std::string> symbols;
+  std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets;
+  block::BlockWriterOptions bo;
+  bo.mint = parents.front()->meta().min_time;
+  bo.maxt = parents.back()->meta().max_time;
+  bo.fs = fs_;
+  bo.clock = clock_;
+  bo.compaction_level = 1;
+  for (const auto& p : parents) {
+    const block::BlockMeta& m = p->meta();
+    VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> syms, p->Symbols());
+    std::vector<std::string> merged;
+    std::set_union(symbols.begin(), symbols.end(), syms.begin(), syms.end(),
+                   std::back_inserter(merged));
+    symbols = std::move(merged);
+    VIGIL_ASSIGN_OR_RETURN(auto set, p->NewChunkSeriesSet({}, m.min_time, m.max_time - 1));
+    sets.push_back(std::move(set));
+    bo.compaction_level = std::max(bo.compaction_level, m.compaction.level + 1);
+    bo.sources.insert(bo.sources.end(), m.compaction.sources.begin(), m.compaction.sources.end());
+    bo.parents.push_back(block::BlockDesc{m.ulid, m.min_time, m.max_time});
+  }
+  std::sort(bo.sources.begin(), bo.sources.end());
+  bo.sources.erase(std::unique(bo.sources.begin(), bo.sources.end()), bo.sources.end());
+  auto set = NewConcatChunkSeriesSet(std::move(sets));
+  VIGIL_ASSIGN_OR_RETURN(block::BlockMeta meta, block::WriteBlock(Context::Background(), opts_.dir,
+                                                                  symbols, set.get(), bo));
+  set.reset();
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  if (meta.stats.num_series > 0) {
+    const std::string dir = fs::JoinPath(opts_.dir, meta.ulid.ToString());
+    auto b = block::Block::Open(dir, fs_);
+    if (!b.has_value()) {
+      fs_->RemoveAll(dir).IgnoreError();
+      return b.error().WithPrefix("opening the merged block " + dir);
+    }
+    MutexLock l(&mu_);
+    blocks_.push_back(std::move(*b));
+    std::sort(blocks_.begin(), blocks_.end(), [](const auto& x, const auto& y) {
+      if (x->meta().min_time != y->meta().min_time) return x->meta().min_time < y->meta().min_time;
+      return x->meta().ulid < y->meta().ulid;
+    });
+  }
+  VIGIL_LOG_INFO("tsdb", "Compacted blocks", "ulid={} mint={} maxt={} level={} parents={}",
+                 meta.ulid.ToString(), bo.mint, bo.maxt, bo.compaction_level, parents.size());
+  DeleteBlocks(parents);
+  return Status::OK();
 }
 
 Status DB::CompactRange(int64_t mint, int64_t maxt) {

@@ -13,6 +13,9 @@
 // while the head spans more than 1.5 block ranges, the oldest range [head mint, next range
 // boundary) is written as a block, the block joins the list, and the head is truncated at
 // the block's maxt. A failed write changes nothing (the head keeps its data) and is counted.
+// Then adjacent blocks are merged into blocks of 3x, 9x, ... the range up to
+// max_block_duration_ms (tsdb/db/compact.h); parents of a merged block found at open (a
+// crash before they were deleted) are deleted.
 // Retention runs after each compaction: blocks whose maxt is more than retention_ms older
 // than the newest block's maxt are deleted, then the oldest blocks while blocks + WAL +
 // chunks_head exceed retention_bytes.
@@ -99,8 +102,18 @@ class DB final : public storage::Storage {
   // retention. Returns the number of blocks written. Errors: the first failed block write
   // (IOError, ...) -- the head keeps that data and a later call retries.
   Result<int> CompactHead();
+  // Merges adjacent blocks as the planner (tsdb/db/compact.h) picks them; CompactHead()
+  // does this after cutting head blocks. The parents are deleted like retention deletes
+  // (when unreferenced). Returns blocks written. Errors: the failed write (nothing changed).
+  Result<int> CompactBlocks();
   // Applies time and size retention now (CompactHead() also does). Returns blocks deleted.
   int ApplyRetention();
+
+  // Writes a snapshot of the DB into `dir` (created; must not exist or be empty), as
+  // Prometheus' /api/v1/admin/tsdb/snapshot: every block hard-linked (copied where links
+  // fail) and, with `with_head`, the head's samples written as one more block. The result is
+  // a data directory Prometheus and Vigil open. Errors: IOError; the block writer's errors.
+  Status Snapshot(const std::string& dir, bool with_head);
 
   // Stops the background loop and closes the head. The DB must not be used afterwards.
   Status Close();
@@ -122,7 +135,9 @@ class DB final : public storage::Storage {
   // Deletes renamed block directories no querier holds any more.
   void ReapDeleted();
   uint64_t HeadDiskBytes();
-  int ApplyRetentionLocked();  // compact_mu_ held
+  int ApplyRetentionLocked();         // compact_mu_ held
+  Result<int> CompactBlocksLocked();  // compact_mu_ held
+  Status MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents);
 
   // Reader registration for head truncation (see the file comment).
   uint64_t ReaderStarted(int64_t mint);
