@@ -83,7 +83,8 @@ int RunServer(int argc, char** argv) {
                "Enable the API endpoint accepting remote write requests (/api/v1/write).");
   app.add_option("--storage.tsdb.retention.time", retention,
                  "How long to retain samples in storage: blocks ending more than this before "
-                 "the newest block's end are deleted (0: no time limit).")
+                 "the newest block's end are deleted (0: no time limit; 15d when no size limit "
+                 "is set either).")
       ->capture_default_str();
   app.add_option("--storage.tsdb.retention.size", retention_size,
                  "Maximum number of bytes of blocks, WAL and head chunks; the oldest blocks are "
@@ -93,8 +94,9 @@ int RunServer(int argc, char** argv) {
                  "block once it spans 1.5 times this).")
       ->capture_default_str();
   app.add_option("--storage.tsdb.max-block-duration", max_block,
-                 "Maximum duration compacted blocks may span (default: 10% of the retention "
-                 "time, at most 31d; blocks are not merged yet, so only checked).");
+                 "Maximum duration compacted blocks may span: adjacent blocks are merged into "
+                 "blocks of 3, 9, 27, ... times the min block duration up to this (default: 10% "
+                 "of the retention time, at most 31d).");
   app.add_option("--storage.tsdb.max-series", o.max_series,
                  "Maximum number of series in the head; new series beyond it are refused with "
                  "an error and counted (0: unlimited).")
@@ -152,9 +154,13 @@ int RunServer(int argc, char** argv) {
     std::fprintf(stderr, "vigil server: --storage.tsdb.min-block-duration must be positive\n");
     return 2;
   }
+  // Prometheus: with neither limit set, the time limit is the default 15d.
+  if (o.retention_ms == 0 && o.retention_bytes == 0) o.retention_ms = 15LL * 24 * 3600 * 1000;
   if (o.max_block_duration_ms == 0) {
     // Prometheus: 10% of the retention time, at most 31d, at least the min block duration.
-    o.max_block_duration_ms = std::min<int64_t>(o.retention_ms / 10, 31LL * 24 * 3600 * 1000);
+    o.max_block_duration_ms = 31LL * 24 * 3600 * 1000;
+    if (o.retention_ms != 0)
+      o.max_block_duration_ms = std::min(o.max_block_duration_ms, o.retention_ms / 10);
   }
   o.max_block_duration_ms = std::max(o.max_block_duration_ms, o.min_block_duration_ms);
   if (!shard.empty()) {

@@ -129,15 +129,16 @@ class DB final : public storage::Storage {
   explicit DB(DBOptions opts);
   Status Init();
   // Writes [mint, maxt) of the head as a block and lists it (compact_mu_ held).
-  Status CompactRange(int64_t mint, int64_t maxt);
+  Status CompactRange(int64_t mint, int64_t maxt) VIGIL_REQUIRES(compact_mu_);
   // Removes `doomed` from the list; their directories go when unreferenced.
   void DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed);
   // Deletes renamed block directories no querier holds any more.
   void ReapDeleted();
   uint64_t HeadDiskBytes();
-  int ApplyRetentionLocked();         // compact_mu_ held
-  Result<int> CompactBlocksLocked();  // compact_mu_ held
-  Status MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents);
+  int ApplyRetentionLocked() VIGIL_REQUIRES(compact_mu_);
+  Result<int> CompactBlocksLocked() VIGIL_REQUIRES(compact_mu_);
+  Status MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents)
+      VIGIL_REQUIRES(compact_mu_);
 
   // Reader registration for head truncation (see the file comment).
   uint64_t ReaderStarted(int64_t mint);

@@ -39,8 +39,9 @@ Status LinkTree(const std::string& from, const std::string& to) {
 }  // namespace
 
 Status DB::Snapshot(const std::string& dir, bool with_head) {
+  // No compaction or retention renames a block directory while it is linked.
+  MutexLock l(&compact_mu_);
   VIGIL_RETURN_IF_ERROR(fs_->CreateDirs(dir));
-  // Held blocks stay on disk while they are linked, even if retention drops them meanwhile.
   for (const auto& b : Blocks()) {
     VIGIL_RETURN_IF_ERROR(LinkTree(b->dir(), fs::JoinPath(dir, b->meta().ulid.ToString())));
   }
