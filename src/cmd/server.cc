@@ -330,6 +330,13 @@ Status Server::Impl::Start() {
   dbo.head.wal_sync_on_commit = options.wal_sync_on_commit;
   dbo.block_range_ms = options.min_block_duration_ms;
   dbo.max_block_duration_ms = options.max_block_duration_ms;
+  if (dbo.max_block_duration_ms == 0) {
+    // Prometheus: 10% of the retention time, at most 31d (the DB raises it to the min).
+    dbo.max_block_duration_ms = 31LL * 24 * 3600 * 1000;
+    if (options.retention_ms > 0) {
+      dbo.max_block_duration_ms = std::min(dbo.max_block_duration_ms, options.retention_ms / 10);
+    }
+  }
   dbo.retention_ms = options.retention_ms;
   dbo.retention_bytes = options.retention_bytes;
   // Every minute like Prometheus; a quarter block range for small test ranges.

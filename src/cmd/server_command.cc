@@ -156,13 +156,7 @@ int RunServer(int argc, char** argv) {
   }
   // Prometheus: with neither limit set, the time limit is the default 15d.
   if (o.retention_ms == 0 && o.retention_bytes == 0) o.retention_ms = 15LL * 24 * 3600 * 1000;
-  if (o.max_block_duration_ms == 0) {
-    // Prometheus: 10% of the retention time, at most 31d, at least the min block duration.
-    o.max_block_duration_ms = 31LL * 24 * 3600 * 1000;
-    if (o.retention_ms != 0)
-      o.max_block_duration_ms = std::min(o.max_block_duration_ms, o.retention_ms / 10);
-  }
-  o.max_block_duration_ms = std::max(o.max_block_duration_ms, o.min_block_duration_ms);
+
   if (!shard.empty()) {
     auto s = relabel::ParseShard(shard);
     if (!s.has_value()) {
