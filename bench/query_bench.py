@@ -110,7 +110,8 @@ def run_system(args, sys_, out, end_s):
         bf = [args.vigil, "fleet", f"--targets={args.targets}",
               f"--series-per-target={args.series_per_target}", f"--seed={args.seed}",
               f"--backfill={args.history}", f"--backfill.end={end_s}",
-              f"--scrape-interval={args.interval}", f"--remote-write.url={sys_.write_url}"]
+              f"--scrape-interval={args.interval}", f"--remote-write.url={sys_.write_url}",
+              "--remote-write.shards=2"]
         t0 = time.time()
         rc = subprocess.run(bf, stdout=log, stderr=subprocess.STDOUT).returncode
         res["backfill_s"] = time.time() - t0
