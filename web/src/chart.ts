@@ -27,6 +27,11 @@ export interface ChartOptions {
   maxSeries?: number;
   /** Order series by their last value, largest first (legend, colours and stacking). */
   sortByLast?: boolean;
+  /**
+   * The container's width in px when the caller knows it (read before changing the page):
+   * drawing then does not force a layout. Later resizes are followed either way.
+   */
+  width?: number;
 }
 
 const PALETTE = [
@@ -79,9 +84,17 @@ export function matrixToChart(
   return { xs, series };
 }
 
+// Theme colours from CSS variables, read once per theme: getComputedStyle after the page
+// changed recalculates styles, which cost more than drawing when many charts are drawn.
+const cssCache = new Map<string, string>();
 function cssVar(name: string, fallback: string): string {
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || fallback;
+  const key = `${document.documentElement.dataset.theme ?? ''}:${name}`;
+  let v = cssCache.get(key);
+  if (v === undefined) {
+    v = getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+    cssCache.set(key, v);
+  }
+  return v;
 }
 
 export class Chart {
@@ -113,6 +126,7 @@ export class Chart {
       }
     });
     this.ro.observe(this.plotEl);
+    if (opts.width !== undefined && opts.width > 0) this.width = Math.floor(opts.width);
   }
 
   setStacked(stacked: boolean): void {
@@ -180,7 +194,7 @@ export class Chart {
     if (stacked) {
       for (let i = series.length; i > 1; i--) bands.push({ series: [i, i - 1], fill: colorFor(i - 1) + '55' });
     }
-    const width = Math.max(100, Math.floor(this.plotEl.clientWidth || 600));
+    const width = Math.max(100, this.width > 0 ? this.width : Math.floor(this.plotEl.clientWidth || 600));
     this.width = width;
     const fmt = (v: number) => formatValue(v, unit);
     const opts: uPlot.Options = {

@@ -408,8 +408,9 @@ test('the incident shows on the Network and OS pages', async (t) => {
   const switched = Date.now() / 1000;
   await stack.fleet.setIncident(true);
   // Every fleet target scraped a whole rate window ($__rate_interval: 4 scrapes) after the
-  // switch, so the panels' last values are all incident.
-  const ready = switched + 5 * SCRAPE_INTERVAL_S;
+  // switch, so the panels' last values are all incident; a minute of it for the committed
+  // screenshots, so the graphs show it as more than a last step.
+  const ready = switched + (updateShots ? 60 : 5 * SCRAPE_INTERVAL_S);
   await waitUntil('scrapes after the switch', async () => {
     const r = await apiQuery('min(timestamp(up{job="fleet"}))');
     return r.length > 0 && Number(r[0].value[1]) >= ready;
@@ -462,9 +463,10 @@ test('the incident shows on the Network and OS pages', async (t) => {
   for (const s of rest) assert.ok(s.last === null || s.last < top.last / 2, `${s.label} ${s.last} vs ${top.last}`);
   const topBefore = osBefore.throttled.find((s) => s.label === top.label)?.last ?? 0;
   assert.ok(topBefore < top.last / 2, `before ${topBefore}, after ${top.last}`);
-  // CPU utilisation: the same pod leads, its busiest container at its CPU limit.
+  // CPU utilisation: the same pod leads, its busiest container near its CPU limit.
   assert.ok(isIncidentPod(osAfter.cpu[0]?.label ?? ''), JSON.stringify(osAfter.cpu.slice(0, 3)));
-  assert.ok(osAfter.cpu[0].last > 0.8, `CPU utilisation ${osAfter.cpu[0].last}`);
+  assert.ok(osAfter.cpu[0].last > 0.5 && osAfter.cpu[0].last > 2 * (osAfter.cpu[1]?.last ?? 0),
+    `CPU utilisation ${JSON.stringify(osAfter.cpu.slice(0, 2))}`);
   assert.deepEqual(page.jsErrors, []);
   await shot(page, 'dashboard-os');
   await page.close();

@@ -187,7 +187,19 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
     v.el.dataset.queryMs = String(Math.round(Math.max(0, ...results.map((r) => r.ms))));
   }
 
-  async function loadPanel(v: PanelView, gen: number, scrapeS: number, now: number) {
+  // Panels draw in animation frames, all whose answers are in at once: the page is laid out
+  // and painted once per frame rather than once per panel, and answers are read between
+  // frames (drawing, not the server, is what a dashboard of many panels waits for).
+  let nextFrame: Promise<void> | null = null;
+  function frame(): Promise<void> {
+    nextFrame ??= new Promise((resolve) => requestAnimationFrame(() => {
+      nextFrame = null;
+      resolve();
+    }));
+    return nextFrame;
+  }
+
+  async function loadPanel(v: PanelView, gen: number, scrapeS: number, now: number, width: number) {
     v.abort?.abort();
     const abort = new AbortController();
     v.abort = abort;
@@ -198,7 +210,6 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
     let answered: Array<{ ms: number }> = [];
     try {
       if (p.type === 'graph') {
-        const width = v.body.clientWidth || 500;
         const stepS = autoStep(rangeS, width, scrapeS);
         const start = Math.floor((now - rangeS) / stepS) * stepS;
         const end = Math.floor(now / stepS) * stepS;
@@ -207,6 +218,7 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
         setExplore(v, exprs[0] ?? '', stepS);
         v.el.dataset.queries = JSON.stringify(exprs.map((query) => ({ query, start, end, step: stepS })));
         const results = await Promise.all(exprs.map((e) => queryRange(e, start, end, stepS, abort.signal)));
+        await frame();
         if (gen !== generation) return;
         answered = results;
         const series = results.map((r, i) => ({
@@ -221,7 +233,7 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
           v.body.append(holder);
           v.chart = new Chart(holder, {
             height: p.height ?? 200, unit: p.unit, stacked: p.stacked, seriesHelp: helpFor(p), maxSeries: 200,
-            sortByLast: p.sort === 'last',
+            sortByLast: p.sort === 'last', width,
           });
         }
         v.chart.setData(matrixToChart(series, start, end, stepS));
@@ -233,6 +245,7 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
         setExplore(v, exprs[0] ?? '', stepS, 'table');
         v.el.dataset.queries = JSON.stringify(exprs.map((query) => ({ query, time: now })));
         const results = await Promise.all(exprs.map((e) => queryInstant(e, now, abort.signal)));
+        await frame();
         if (gen !== generation) return;
         answered = results;
         const rows: Array<{ sample: VectorSample; legend?: string }> = [];
@@ -305,7 +318,9 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
     const scrapeS = await scrapeIntervalSeconds();
     // One "now" for every panel, so that identical queries are identical requests.
     const now = Math.floor(Date.now() / 1000);
-    await Promise.all(views.map((v) => loadPanel(v, gen, scrapeS, now)));
+    // Widths first, in one layout, before the panels change the page.
+    const widths = views.map((v) => v.body.clientWidth || 500);
+    await Promise.all(views.map((v, i) => loadPanel(v, gen, scrapeS, now, widths[i])));
     if (gen !== generation) return;
     refreshing = false;
     const errors = views.filter((v) => v.el.dataset.state === 'error').length;
