@@ -60,15 +60,15 @@ class RssSampler(threading.Thread):
 
     def __init__(self, pid):
         super().__init__(daemon=True)
-        self.pid, self.max_kb, self._stop = pid, 0, threading.Event()
+        self.pid, self.max_kb, self._halt = pid, 0, threading.Event()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.max_kb = max(self.max_kb, proc_rss_kb(self.pid))
-            self._stop.wait(0.05)
+            self._halt.wait(0.05)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join()
         return self.max_kb
 
@@ -110,7 +110,8 @@ def run_system(args, sys_, out, end_s):
         bf = [args.vigil, "fleet", f"--targets={args.targets}",
               f"--series-per-target={args.series_per_target}", f"--seed={args.seed}",
               f"--backfill={args.history}", f"--backfill.end={end_s}",
-              f"--scrape-interval={args.interval}", f"--remote-write.url={sys_.write_url}"]
+              f"--scrape-interval={args.interval}", f"--remote-write.url={sys_.write_url}",
+              "--remote-write.shards=2"]
         t0 = time.time()
         rc = subprocess.run(bf, stdout=log, stderr=subprocess.STDOUT).returncode
         res["backfill_s"] = time.time() - t0

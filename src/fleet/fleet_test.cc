@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -389,6 +390,55 @@ TEST(FleetTest, IncidentRaisesUcUhAndThrottling) {
            l.labels.at("container") == f.info(other).service_name;
   });
   EXPECT_LT(other_thr, 60 * 1.0);
+}
+
+// The series the dashboards need to show the incident exist even in small targets (vigil demo
+// runs 400 series per pod): every caller of the incident service version has its sidecar's
+// UC and UH series for that destination, and every pod's application container has CPU usage,
+// quota, period, CFS periods and throttled periods.
+TEST(FleetTest, SmallTargetsHaveTheIncidentSeries) {
+  for (int series : {300, 400, 1000}) {
+    ManualClock clock(kT0);
+    FleetOptions o = SmallOptions(series);
+    o.services = 8;
+    o.instances = 3;
+    Fleet f(o, &clock);
+    ASSERT_TRUE(f.Build().ok());
+    const Topology& topo = f.topology();
+    std::string svc = topo.services()[topo.incident_service()];
+    std::string ver = topo.versions()[topo.incident_version()];
+    const auto& callers = topo.Callers(topo.incident_service());
+    ASSERT_FALSE(callers.empty());
+    int caller_pods = 0;
+    for (int t = 0; t < f.num_targets(); ++t) {
+      const TargetInfo& info = f.info(t);
+      std::set<std::string> flags, cpu;
+      for (const Line& l : ParseBody(ScrapeAt(&f, &clock, t, kT0 + 15000))) {
+        if (l.name == "istio_requests_total" && l.labels.at("reporter") == "source" &&
+            l.labels.at("destination_canonical_service") == svc &&
+            l.labels.at("destination_version") == ver) {
+          flags.insert(l.labels.at("response_flags"));
+        }
+        auto c = l.labels.find("container");
+        if (l.name.starts_with("container_") && c != l.labels.end() &&
+            c->second == info.service_name) {
+          cpu.insert(l.name);
+        }
+      }
+      bool calls = std::find(callers.begin(), callers.end(), info.service) != callers.end();
+      if (calls) {
+        ++caller_pods;
+        EXPECT_TRUE(flags.count("UC") && flags.count("UH") && flags.count("-"))
+            << "series=" << series << " caller pod " << info.pod;
+      }
+      for (const char* name : {"container_cpu_usage_seconds_total", "container_spec_cpu_quota",
+                               "container_spec_cpu_period", "container_cpu_cfs_periods_total",
+                               "container_cpu_cfs_throttled_periods_total"}) {
+        EXPECT_TRUE(cpu.count(name)) << "series=" << series << " " << info.pod << " " << name;
+      }
+    }
+    EXPECT_EQ(caller_pods, int(callers.size()) * o.versions * o.instances);
+  }
 }
 
 TEST(FleetTest, ChurnRotatesPodAndRestartsCounters) {

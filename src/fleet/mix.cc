@@ -273,7 +273,7 @@ class Mix {
     size_t os = s - app - mesh;
     size_t got_app = FillLayer(b, app, AppGens(), {3, 1, 1, 1, 1, 1, 1, 2, 3, 1, 1}, AppFiller());
     size_t got_mesh = FillLayer(b, mesh, MeshGens(), {1, 5, 2, 1, 1, 1}, MeshFiller());
-    size_t got_os = FillLayer(b, os, OsGens(), {1, 1, 1, 1, 2, 1, 1, 1}, OsFiller());
+    size_t got_os = FillLayer(b, os, OsGens(), {2, 1, 1, 1, 2, 1, 1, 1}, OsFiller());
     size_t demo = 0;
     if (o_.profile == "compliance") demo = AddDemo(b);
     if (report != nullptr) *report = MixReport{got_app, got_mesh, got_os, demo};
@@ -643,6 +643,42 @@ class Mix {
     return n;
   }
 
+  // True when this pod calls the incident service version over `pair`.
+  bool CallsIncident(const Pair& pair) const {
+    return !pair.inbound && pair.peer == topo_.incident_service() &&
+           pair.peer_version == topo_.incident_version() && !t_.incident;
+  }
+
+  // The order in which a pod's (pair, flag) combinations become series: first the calls to
+  // the incident service version with the normal, UC and UH flags (what the calling sidecar
+  // reports when the incident starts), so that even small targets show the incident; then
+  // ComboAt's order without those.
+  class ComboSeq {
+   public:
+    ComboSeq(const Mix* mix, std::shared_ptr<std::vector<Pair>> pairs)
+        : mix_(mix), pairs_(std::move(pairs)) {
+      for (const Pair& p : *pairs_) {
+        if (!mix_->CallsIncident(p)) continue;
+        for (size_t f = 0; f < 3; ++f) first_.push_back(Combo{p, 0, &kIstioFlags[f]});
+      }
+    }
+    Combo Next() {
+      if (next_first_ < first_.size()) return first_[next_first_++];
+      for (;;) {
+        Combo c = mix_->ComboAt(*pairs_, k_++);
+        bool listed = c.round == 0 && mix_->CallsIncident(c.pair) && c.flag < kIstioFlags + 3;
+        if (!listed) return c;
+      }
+    }
+
+   private:
+    const Mix* mix_;
+    std::shared_ptr<std::vector<Pair>> pairs_;
+    std::vector<Combo> first_;
+    size_t next_first_ = 0;
+    size_t k_ = 0;
+  };
+
   // The incident's extra UC/UH rate for this combination, or NaN.
   double IncidentRate(const Combo& c) const {
     if (c.round != 0 || c.pair.peer < 0) return kNoIncident;
@@ -699,9 +735,9 @@ class Mix {
   }
 
   Gen IstioRequests(std::shared_ptr<std::vector<Pair>> pairs) {
-    auto i = std::make_shared<size_t>(0);
-    return [this, pairs, i](Group* g) {
-      Combo c = ComboAt(*pairs, (*i)++);
+    auto seq = std::make_shared<ComboSeq>(this, pairs);
+    return [this, seq](Group* g) {
+      Combo c = seq->Next();
       SeriesDef d = Ci("istio_requests_total", IstioLabels(c),
                        t_.load * c.flag->weight * rng_.Uniform(0.1, 3.0));
       d.incident_p0 = IncidentRate(c);
@@ -712,9 +748,9 @@ class Mix {
 
   Gen IstioHist(std::shared_ptr<std::vector<Pair>> pairs, const char* name,
                 const std::vector<std::string>& les, double med_lo, double med_hi) {
-    auto i = std::make_shared<size_t>(0);
-    return [this, pairs, i, name, &les, med_lo, med_hi](Group* g) {
-      Combo c = ComboAt(*pairs, (*i)++);
+    auto seq = std::make_shared<ComboSeq>(this, pairs);
+    return [this, seq, name, &les, med_lo, med_hi](Group* g) {
+      Combo c = seq->Next();
       double rate = t_.load * c.flag->weight * rng_.Uniform(0.1, 3.0);
       HistDef h = Hist(name, IstioLabels(c), les, rng_.Uniform(med_lo, med_hi), rate);
       h.mean = h.mean / 1.3 * 1.4;
@@ -846,12 +882,16 @@ class Mix {
           throttled.incident_p0 = 9.0;
           throttled_s.incident_p0 = 1.5;
         }
-        for (SeriesDef* d : {&usage, &user, &sys, &periods, &throttled, &throttled_s})
-          g.push_back({Item(std::move(*d))});
         double quota = pod ? 0 : (app ? 400000 : 200000);
-        g.push_back({Item(Gk("container_spec_cpu_quota", l, quota))});
-        g.push_back({Item(Gk("container_spec_cpu_period", l, 100000))});
-        g.push_back({Item(Gk("container_spec_cpu_shares", l, app ? 1024 : 2))});
+        SeriesDef quota_d = Gk("container_spec_cpu_quota", l, quota);
+        SeriesDef period_d = Gk("container_spec_cpu_period", l, 100000);
+        SeriesDef shares_d = Gk("container_spec_cpu_shares", l, app ? 1024 : 2);
+        // Utilisation (usage / quota × period) and saturation (throttled / periods) first, so
+        // that small targets have them (and show the incident).
+        for (SeriesDef* d : {&usage, &quota_d, &period_d, &periods, &throttled, &user, &sys,
+                             &throttled_s, &shares_d}) {
+          g.push_back({Item(std::move(*d))});
+        }
       }
       gens.push_back(FromList(std::move(g)));
     }

@@ -8,7 +8,10 @@
 // envoy_*) and 20% OS (cAdvisor container_* and node_exporter node_*). Each layer takes
 // whole groups (a histogram, a set of counters) from its generators in weighted turns until
 // the next group would not fit, then tops up with single-series fillers, so the count is
-// exact. The compliance profile adds the PromLabs demo service's series on top.
+// exact. What the incident changes comes first in its layer (a caller's UC/UH series for the
+// incident service version; each container's CPU usage, quota and CFS throttling), so that
+// small targets (vigil demo's 400 series) show it too. The compliance profile adds the
+// PromLabs demo service's series on top.
 //
 // Pure function of (topology, target, options): the same seed builds the same series.
 #pragma once

@@ -1,6 +1,8 @@
-// Time-series graph on uPlot: lines or stacked areas, a legend with the series' labels
-// (click isolates a series, Ctrl/Cmd-click toggles it), and a tooltip listing the values at the
-// cursor, largest first. One Chart per panel; it follows its container's width.
+// Time-series graph on uPlot: lines or stacked areas, a legend with the series' labels and
+// last values (click isolates a series, Ctrl/Cmd-click toggles it), and a tooltip listing the
+// values at the cursor, largest first. One Chart per panel; it follows its container's width.
+// Each legend item carries its series' last value as data-last (a number, or empty when the
+// series has none), so tests and scripts read what the graph shows.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MatrixSeries } from './api';
@@ -23,6 +25,13 @@ export interface ChartOptions {
   seriesHelp?: (metric: Record<string, string>) => string | undefined;
   /** Upper bound of series drawn (the rest are listed as dropped). */
   maxSeries?: number;
+  /** Order series by their last value, largest first (legend, colours and stacking). */
+  sortByLast?: boolean;
+  /**
+   * The container's width in px when the caller knows it (read before changing the page):
+   * drawing then does not force a layout. Later resizes are followed either way.
+   */
+  width?: number;
 }
 
 const PALETTE = [
@@ -37,6 +46,20 @@ export function colorFor(i: number): string {
 function parseSample(s: string): number | null {
   const v = s === '+Inf' ? Infinity : s === '-Inf' ? -Infinity : parseFloat(s);
   return Number.isFinite(v) ? v : null;
+}
+
+/** The newest non-null value of a series, or null. */
+export function lastValue(values: Array<number | null>): number | null {
+  for (let k = values.length - 1; k >= 0; k--) if (values[k] !== null) return values[k];
+  return null;
+}
+
+/** Series ordered by last value, largest first; series without values go last (stable). */
+export function sortByLast(series: ChartSeries[]): ChartSeries[] {
+  const key = (s: ChartSeries) => lastValue(s.values) ?? -Infinity;
+  return series.map((s, i) => ({ s, i, k: key(s) }))
+    .sort((a, b) => (b.k - a.k) || (a.i - b.i))
+    .map((x) => x.s);
 }
 
 /** Aligns range-query results on the start + k·step grid. */
@@ -61,9 +84,17 @@ export function matrixToChart(
   return { xs, series };
 }
 
+// Theme colours from CSS variables, read once per theme: getComputedStyle after the page
+// changed recalculates styles, which cost more than drawing when many charts are drawn.
+const cssCache = new Map<string, string>();
 function cssVar(name: string, fallback: string): string {
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || fallback;
+  const key = `${document.documentElement.dataset.theme ?? ''}:${name}`;
+  let v = cssCache.get(key);
+  if (v === undefined) {
+    v = getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+    cssCache.set(key, v);
+  }
+  return v;
 }
 
 export class Chart {
@@ -95,6 +126,7 @@ export class Chart {
       }
     });
     this.ro.observe(this.plotEl);
+    if (opts.width !== undefined && opts.width > 0) this.width = Math.floor(opts.width);
   }
 
   setStacked(stacked: boolean): void {
@@ -103,6 +135,7 @@ export class Chart {
   }
 
   setData(data: ChartData): void {
+    if (this.opts.sortByLast) data = { xs: data.xs, series: sortByLast(data.series) };
     this.data = data;
     this.hidden.clear();
     const max = this.opts.maxSeries ?? 500;
@@ -161,7 +194,7 @@ export class Chart {
     if (stacked) {
       for (let i = series.length; i > 1; i--) bands.push({ series: [i, i - 1], fill: colorFor(i - 1) + '55' });
     }
-    const width = Math.max(100, Math.floor(this.plotEl.clientWidth || 600));
+    const width = Math.max(100, this.width > 0 ? this.width : Math.floor(this.plotEl.clientWidth || 600));
     this.width = width;
     const fmt = (v: number) => formatValue(v, unit);
     const opts: uPlot.Options = {
@@ -203,7 +236,12 @@ export class Chart {
       const text = document.createElement('span');
       text.className = 'legend-label';
       text.textContent = s.label;
-      item.append(sw, text);
+      const last = lastValue(s.values);
+      item.dataset.last = last === null ? '' : String(last);
+      const value = document.createElement('span');
+      value.className = 'legend-value';
+      value.textContent = formatValue(last, this.opts.unit ?? 'short');
+      item.append(sw, text, value);
       const h = s.help ?? help?.(s.metric);
       if (h) {
         s.help = h;

@@ -37,6 +37,10 @@ export interface PanelDef {
   emptyText?: string;
   /** USE method column: U, S or E. */
   use?: 'U' | 'S' | 'E';
+  /** Graph: "last" orders series by their last value, largest first (legend and colours). */
+  sort?: 'last';
+  /** Table: the label columns in order, label name → column title (default: all labels). */
+  columns?: Record<string, string>;
 }
 
 export interface DashboardDef {

@@ -1,6 +1,6 @@
 // Entry point: routes, top navigation state, theme toggle, server version in the header.
 import './style.css';
-import { buildInfo } from './api';
+import { buildInfo, scrapeIntervalSeconds } from './api';
 import { mountDashboard, mountDashboardList } from './pages/dashboard';
 import { mountExplore } from './pages/explore';
 import { mountTargets } from './pages/targets';
@@ -41,6 +41,8 @@ document.getElementById('theme-toggle')?.addEventListener('click', () => {
   navigate(location.pathname + location.search, true);
 });
 
+// Dashboards need the scrape interval ($__rate_interval) before their first query: ask now.
+void scrapeIntervalSeconds();
 startRouter(document.getElementById('app')!, resolve);
 
 void buildInfo().then((b) => {

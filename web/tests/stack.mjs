@@ -1,38 +1,37 @@
 // The server under test for the browser tests, and a dev stack for working on the UI.
 //
-// startStack() returns {url, stop()}:
-//   - VIGIL_UI_URL set: that URL, nothing is started.
-//   - otherwise a simulated fleet (`vigil fleet` when the binary has it, else the benchmark
-//     fleet ../shared/bench/fleet.py beside the repository) and node_exporter, monitored by
-//     `vigil server` when the binary has it (serving the UI itself, or, while it does not
-//     register src/web's handler, behind serve.mjs), else (or with VIGIL_UI_SERVER=prometheus)
-//     by Prometheus 2.42 with the built UI served by serve.mjs, which proxies the API.
+// startStack() returns {url, api, kind, fleet, stop()}:
+//   - VIGIL_UI_URL set: that URL, nothing is started (fleet is null: no incident control).
+//   - otherwise `vigil fleet` (a simulated fleet, with its control port for the incident),
+//     node_exporter, and `vigil server` scraping them and serving the UI it embeds, all from
+//     the binary in VIGIL_BIN or ../build/bin/vigil.
 // Everything listens on 127.0.0.1 on free ports and is stopped by stop().
+//
+// fleet: {control, incidentService, incidentVersion, setIncident(on)} — POSTs
+// /incident/on|off on the fleet's control port.
 //
 // Run directly (`node tests/stack.mjs`) it starts the stack, prints the URL and runs until
 // Ctrl-C.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStaticServer } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const webDir = path.resolve(here, '..');
 export const repoDir = path.resolve(webDir, '..');
 
-// The fleet the tests see: FLEET_TARGETS pods of 25 services, 2 data centres, v1 and v2.
+// The fleet the tests see: FLEET_TARGETS / 2 services × 2 versions × 1 pod, each pod in one of
+// two data centres.
 export const FLEET_TARGETS = Number(process.env.VIGIL_UI_FLEET_TARGETS || 40);
 const FLEET_SERIES = Number(process.env.VIGIL_UI_FLEET_SERIES || 2500);
 export const SCRAPE_INTERVAL_S = 2;
-const WORKLOADS = [
-  'frontend', 'checkout', 'cart', 'payment', 'shipping', 'catalog', 'search',
-  'recommendation', 'user-profile', 'auth', 'inventory', 'pricing', 'orders',
-  'notification', 'email', 'currency', 'ads', 'reviews', 'loyalty', 'gateway',
-  'fraud-detection', 'invoice', 'warehouse', 'delivery-tracking', 'coupon',
-];
+
+export function vigilBin() {
+  return process.env.VIGIL_BIN || path.join(repoDir, 'build/bin/vigil');
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -43,38 +42,6 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
-}
-
-async function portFree(port) {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-// A base port with `n` free ports after it.
-async function freeRange(n) {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
-    let ok = true;
-    for (let p = base; p < base + n && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new Error(`no ${n} free consecutive ports`);
-}
-
-function vigilBin() {
-  const candidates = [process.env.VIGIL_BIN, path.join(repoDir, 'build/bin/vigil')];
-  for (const c of candidates) if (c && fs.existsSync(c)) return c;
-  return null;
-}
-
-// The subcommand's --help text when `vigil <name> --help` works, else null.
-function subcommandHelp(bin, name) {
-  if (!bin) return null;
-  const r = spawnSync(bin, [name, '--help'], { encoding: 'utf8', timeout: 10000 });
-  return r.status === 0 ? `${r.stdout}${r.stderr}` : null;
 }
 
 async function waitFor(what, fn, timeoutMs) {
@@ -92,34 +59,21 @@ async function waitFor(what, fn, timeoutMs) {
   throw new Error(`timed out waiting for ${what} ${last}`);
 }
 
-async function getJson(url) {
-  const r = await fetch(url);
+async function getJson(url, init) {
+  const r = await fetch(url, init);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r.json();
 }
 
-function prometheusConfig(fleetBase, nodePort, selfPort, fleetTargets) {
-  const lines = [
+function serverConfig(fleetSdFile, nodePort, selfPort) {
+  return [
     'global:',
     `  scrape_interval: ${SCRAPE_INTERVAL_S}s`,
     `  evaluation_interval: ${SCRAPE_INTERVAL_S}s`,
     'scrape_configs:',
     '  - job_name: fleet',
-    '    static_configs:',
-  ];
-  for (const g of fleetTargets ?? []) {
-    lines.push(`      - targets: ${JSON.stringify(g.targets)}`);
-    lines.push(`        labels: ${JSON.stringify(g.labels)}`);
-  }
-  for (let i = 0; i < FLEET_TARGETS && !fleetTargets; i++) {
-    const service = WORKLOADS[i % WORKLOADS.length];
-    lines.push(`      - targets: ['127.0.0.1:${fleetBase + i}']`);
-    lines.push('        labels:');
-    lines.push(`          service: '${service}'`);
-    lines.push(`          dc: '${i % 2 === 0 ? 'dc1' : 'dc2'}'`);
-    lines.push(`          version: '${i < WORKLOADS.length ? 'v1' : 'v2'}'`);
-  }
-  lines.push(
+    '    file_sd_configs:',
+    `      - files: [${JSON.stringify(fleetSdFile)}]`,
     '  - job_name: node',
     '    static_configs:',
     `      - targets: ['127.0.0.1:${nodePort}']`,
@@ -136,19 +90,17 @@ function prometheusConfig(fleetBase, nodePort, selfPort, fleetTargets) {
     '    scrape_interval: 5s',
     '    static_configs:',
     "      - targets: ['127.0.0.1:1']",
-  );
-  return lines.join('\n') + '\n';
+  ].join('\n') + '\n';
 }
 
 export async function startStack({ log = () => {} } = {}) {
   if (process.env.VIGIL_UI_URL) {
-    return { url: process.env.VIGIL_UI_URL.replace(/\/$/, ''), kind: 'external', stop: async () => {} };
+    const url = process.env.VIGIL_UI_URL.replace(/\/$/, '');
+    return { url, api: url, kind: 'external', fleet: null, stop: async () => {} };
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-ui-'));
   const procs = [];
-  let staticServer = null;
   const stop = async () => {
-    if (staticServer) await new Promise((r) => staticServer.close(r));
     for (const p of procs.reverse()) {
       if (p.exitCode === null && p.signalCode === null) {
         p.kill('SIGTERM');
@@ -169,92 +121,62 @@ export async function startStack({ log = () => {} } = {}) {
   };
   try {
     const bin = vigilBin();
-    const fleetBase = await freeRange(FLEET_TARGETS);
-    const fleetHelp = subcommandHelp(bin, 'fleet');
-    let fleetTargets = null;  // [{targets, labels}] from vigil fleet's file_sd output
-    if (process.env.VIGIL_UI_FLEET !== 'py' && fleetHelp && fleetHelp.includes('--file-sd-out')) {
-      // 20 services × 2 versions × 1 pod = FLEET_TARGETS targets; dc is in the metrics.
-      const sd = path.join(tmp, 'fleet-sd.json');
-      const ready = path.join(tmp, 'fleet.ready');
-      run(bin, ['fleet', `--services=${FLEET_TARGETS / 2}`, '--versions=2', '--instances=1',
-        `--series-per-target=${FLEET_SERIES}`, `--base-port=${fleetBase}`, '--listen-address=127.0.0.1',
-        '--control-port=-1', `--file-sd-out=${sd}`, `--ready-file=${ready}`], 'fleet');
-      await waitFor('vigil fleet', () => fs.existsSync(ready) && fs.existsSync(sd), 60000);
-      fleetTargets = JSON.parse(fs.readFileSync(sd, 'utf8'));
-    } else {
-      const fleetPy = path.resolve(repoDir, '..', 'shared', 'bench', 'fleet.py');
-      if (!fs.existsSync(fleetPy)) throw new Error(`no vigil fleet and no ${fleetPy}`);
-      run('python3', [fleetPy, `--targets=${FLEET_TARGETS}`, `--series-per-target=${FLEET_SERIES}`,
-        `--base-port=${fleetBase}`, '--host=127.0.0.1'], 'fleet');
-    }
+    if (!fs.existsSync(bin)) throw new Error(`no vigil binary at ${bin} (build it, or set VIGIL_BIN)`);
+    // FLEET_TARGETS / 2 services × 2 versions × 1 pod; dc is in the metrics. The targets listen
+    // on free ports the fleet picks (--base-port=0) and are listed in its file_sd output.
+    const sd = path.join(tmp, 'fleet-sd.json');
+    const ready = path.join(tmp, 'fleet.ready');
+    const controlPort = await freePort();
+    const fleetProc = run(bin, ['fleet', `--services=${FLEET_TARGETS / 2}`, '--versions=2', '--instances=1',
+      `--series-per-target=${FLEET_SERIES}`, '--base-port=0', '--listen-address=127.0.0.1',
+      `--control-port=${controlPort}`, `--file-sd-out=${sd}`, `--ready-file=${ready}`], 'fleet');
+    await waitFor('vigil fleet', () => {
+      if (fleetProc.exitCode !== null) throw new Error('vigil fleet exited');
+      return fs.existsSync(ready) && fs.existsSync(sd);
+    }, 60000);
+    const control = `http://127.0.0.1:${controlPort}`;
+    const stats = await getJson(`${control}/stats`);
+    const fleet = {
+      control,
+      incidentService: stats.incident_service,
+      incidentVersion: stats.incident_version,
+      async setIncident(on) {
+        const s = await getJson(`${control}/incident/${on ? 'on' : 'off'}`, { method: 'POST' });
+        if (s.incident !== on) throw new Error(`fleet incident is ${s.incident}, wanted ${on}`);
+      },
+    };
+
     const nodePort = await freePort();
     run('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nodePort}`], 'node_exporter');
     const serverPort = await freePort();
     const configPath = path.join(tmp, 'prometheus.yml');
-    fs.writeFileSync(configPath, prometheusConfig(fleetBase, nodePort, serverPort, fleetTargets));
-    let url;
-    let kind;
-    if (process.env.VIGIL_UI_SERVER !== 'prometheus' && subcommandHelp(bin, 'server')) {
-      kind = 'vigil';
-      url = `http://127.0.0.1:${serverPort}`;
-      // Prefer vigil; fall back to Prometheus + the static server when it does not come up.
-      // An on-disk head first; an in-memory one (empty path) when this build has no on-disk head.
-      let p;
-      let servesUi = 'down';
-      for (const dataDir of [path.join(tmp, 'data'), '']) {
-        p = run(bin, ['server', `--config.file=${configPath}`, '--storage.tsdb.path', dataDir,
-          `--web.listen-address=127.0.0.1:${serverPort}`], 'vigil');
-        servesUi = await waitFor('vigil server', async () => {
-          if (p.exitCode !== null) return 'exited';
-          const r = await fetch(`${url}/`);
-          return (await r.text()).includes('id="app"') ? 'ui' : 'no-ui';
-        }, 30000).catch(() => 'down');
-        if (servesUi !== 'exited') break;
-      }
-      if (servesUi === 'no-ui') {
-        // This vigil does not embed the UI handler yet: test the UI against its API, with the UI
-        // served by the static server.
-        const uiPort = await freePort();
-        staticServer = await startStaticServer({ dir: path.join(webDir, 'dist'), port: uiPort, upstream: url });
-        url = `http://127.0.0.1:${uiPort}`;
-        kind = 'vigil (UI from web/dist)';
-      } else if (servesUi !== 'ui') {
-        log(`vigil server did not come up (${servesUi}); using Prometheus instead`);
-        if (p.exitCode === null && p.signalCode === null) {
-          const exited = new Promise((r) => p.once('exit', r));
-          p.kill('SIGKILL');
-          await exited;
-        }
-        kind = null;
-      }
+    fs.writeFileSync(configPath, serverConfig(sd, nodePort, serverPort));
+    const url = `http://127.0.0.1:${serverPort}`;
+    const server = run(bin, ['server', `--config.file=${configPath}`,
+      `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${serverPort}`], 'vigil');
+    await waitFor('vigil server', async () => {
+      if (server.exitCode !== null) throw new Error('vigil server exited');
+      return (await fetch(`${url}/-/ready`)).ok;
+    }, 60000);
+    const index = await (await fetch(`${url}/`)).text();
+    if (!index.includes('id="app"')) {
+      throw new Error(`${url}/ does not serve the UI: build it (cd web && npm run build) and then the binary`);
     }
-    if (!kind) {
-      kind = 'prometheus';
-      run('prometheus', [`--config.file=${configPath}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`,
-        `--web.listen-address=127.0.0.1:${serverPort}`, '--log.level=warn'], 'prometheus');
-      const uiPort = await freePort();
-      staticServer = await startStaticServer({
-        dir: path.join(webDir, 'dist'), port: uiPort, upstream: `http://127.0.0.1:${serverPort}`,
-      });
-      url = `http://127.0.0.1:${uiPort}`;
-    }
-    const api = `http://127.0.0.1:${serverPort}`;
-    await waitFor(`${kind} ready`, async () => (await fetch(`${api}/-/ready`)).ok, 60000);
     // Every fleet target up, and enough scrapes for rate() over a few intervals.
     await waitFor('fleet targets up', async () => {
-      const j = await getJson(`${api}/api/v1/query?query=${encodeURIComponent('sum(up{job="fleet"})')}`);
+      const j = await getJson(`${url}/api/v1/query?query=${encodeURIComponent('sum(up{job="fleet"})')}`);
       const v = j.data.result[0];
       return v && Number(v.value[1]) === FLEET_TARGETS;
     }, 90000);
     const minScrapes = Number(process.env.VIGIL_UI_MIN_SCRAPES || 10);
     await waitFor('enough scrapes', async () => {
       const q = `min(count_over_time(up{job="fleet"}[5m]))`;
-      const j = await getJson(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const j = await getJson(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
       const v = j.data.result[0];
       return v && Number(v.value[1]) >= minScrapes;
     }, 90000 + minScrapes * SCRAPE_INTERVAL_S * 1000);
-    log(`${kind} at ${url} (logs in ${tmp})`);
-    return { url, api, kind, tmp, stop };
+    log(`vigil server at ${url}, fleet control at ${control} (logs in ${tmp})`);
+    return { url, api: url, kind: 'vigil', fleet, tmp, stop };
   } catch (e) {
     const logs = fs.readdirSync(tmp).filter((f) => f.endsWith('.log'))
       .map((f) => `--- ${f}\n${fs.readFileSync(path.join(tmp, f), 'utf8').slice(-2000)}`).join('\n');
@@ -266,6 +188,9 @@ export async function startStack({ log = () => {} } = {}) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const s = await startStack({ log: (m) => console.log(m) });
   console.log(`UI: ${s.url}`);
+  if (s.fleet) {
+    console.log(`incident (${s.fleet.incidentService} ${s.fleet.incidentVersion}): curl -X POST ${s.fleet.control}/incident/on`);
+  }
   const bye = async () => { await s.stop(); process.exit(0); };
   process.on('SIGINT', bye);
   process.on('SIGTERM', bye);

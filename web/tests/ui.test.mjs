@@ -1,8 +1,11 @@
 // Browser tests of the UI: Debian's Chromium driven by playwright-core against a real server
-// (see stack.mjs: VIGIL_UI_URL, else `vigil server`, else Prometheus 2.42 + the built UI) with a
-// simulated fleet. Each page is loaded at 1440×900 and checked for what a person would look
-// for: graphs with drawn series, the fleet's targets, TSDB numbers, dashboards whose panels all
-// have data. Screenshots go to a temp dir, and to docs/img/ with VIGIL_UPDATE_SCREENSHOTS=1.
+// (see stack.mjs: VIGIL_UI_URL, else `vigil server` + `vigil fleet` + node_exporter). Each page
+// is loaded at 1440×900 and checked for what a person would look for: graphs with drawn series,
+// the fleet's targets, TSDB numbers, dashboards whose panels all have data, and — after the
+// fleet's incident is switched on — the failing service version on the Network page (UC/UH
+// response flags, non-2xx ratio) and its throttled pod on the OS page, read from the page's
+// legends and tables. Each dashboard's load time is printed with its slowest panels and
+// queries. Screenshots go to a temp dir, and to docs/img/ with VIGIL_UPDATE_SCREENSHOTS=1.
 //
 //   node --test tests/          (from web/, after npm run build)
 import assert from 'node:assert/strict';
@@ -11,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { FLEET_TARGETS, repoDir, startStack } from './stack.mjs';
+import { FLEET_TARGETS, SCRAPE_INTERVAL_S, repoDir, startStack } from './stack.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const DASHBOARDS = ['application', 'network', 'os'];
@@ -24,10 +27,12 @@ let stack;
 let browser;
 let context;
 
-async function shot(page, name) {
+// Saves a screenshot to the temp dir, and to docs/img/ with VIGIL_UPDATE_SCREENSHOTS=1 unless
+// `keep` is false (a page whose committed screenshot another test takes).
+async function shot(page, name, { keep = true } = {}) {
   const file = path.join(shotDir, `${name}.png`);
   await page.screenshot({ path: file });
-  if (updateShots) {
+  if (updateShots && keep) {
     const dir = path.join(repoDir, 'docs', 'img');
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(file, path.join(dir, `${name}.png`));
@@ -57,6 +62,84 @@ async function seriesPixels(page, selector) {
     }
     return n;
   }));
+}
+
+async function apiQuery(query) {
+  const r = await fetch(`${stack.api}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const j = await r.json();
+  if (j.status !== 'success') throw new Error(`${query}: ${j.error}`);
+  return j.data.result;
+}
+
+async function waitUntil(what, fn, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Loads a dashboard and waits until every panel is drawn; returns the page and the time. */
+async function openDashboard(uid) {
+  const page = await newPage();
+  const t0 = Date.now();
+  await page.goto(`/d/${uid}?refresh=off&range=${RANGE}`);
+  await page.waitForSelector('.dashboard[data-loaded]');
+  return { page, ms: Date.now() - t0 };
+}
+
+/** A graph panel's legend as [{label, last}], in legend order. */
+function legend(page, title) {
+  return page.$$eval(`.panel[data-title^="${title}"] .legend-item`, (els) => els.map((e) => ({
+    label: e.querySelector('.legend-label').textContent,
+    last: e.dataset.last === '' ? null : Number(e.dataset.last),
+  })));
+}
+
+/** A table panel's rows as [{<label>: text, ..., value}], in table order. */
+function tableRows(page, title) {
+  return page.$$eval(`.panel[data-title^="${title}"] tbody tr`, (trs) => trs.map((tr) => {
+    const row = { value: Number(tr.dataset.value) };
+    for (const td of tr.querySelectorAll('td[data-label]')) row[td.dataset.label] = td.textContent;
+    return row;
+  }));
+}
+
+/** A stat panel's first value. */
+async function statValue(page, title) {
+  return Number(await page.getAttribute(`.panel[data-title="${title}"] .stat-item`, 'data-value'));
+}
+
+/**
+ * Prints the dashboard's slowest panels (time to draw, slowest query on the wire) and then
+ * times each panel query alone against the API, printing the slowest ones.
+ */
+async function profileDashboard(page, uid) {
+  const panels = await page.$$eval('.panel[data-ms]', (els) => els.map((e) => ({
+    title: e.dataset.title, ms: Number(e.dataset.ms), queryMs: Number(e.dataset.queryMs),
+    queries: JSON.parse(e.dataset.queries ?? '[]'),
+  })));
+  const slow = panels.slice().sort((a, b) => b.ms - a.ms).slice(0, 4);
+  console.log(`# ${uid}: slowest panels (drawn after / slowest query): ${slow.map((p) => `${p.title} ${p.ms}/${p.queryMs} ms`).join('; ')}`);
+  const timed = [];
+  for (const p of panels) {
+    for (const q of p.queries) {
+      const params = new URLSearchParams({ query: q.query, stats: '1' });
+      const range = q.time === undefined;
+      if (range) for (const k of ['start', 'end', 'step']) params.set(k, String(q[k]));
+      else params.set('time', String(q.time));
+      const t0 = performance.now();
+      const j = await (await fetch(`${stack.api}/api/v1/${range ? 'query_range' : 'query'}?${params}`)).json();
+      const ms = performance.now() - t0;
+      const samples = j.data?.stats?.samples?.totalQueryableSamples ?? '?';
+      timed.push({ title: p.title, ms, samples, series: j.data?.result?.length ?? 0 });
+    }
+  }
+  const total = timed.reduce((a, q) => a + q.ms, 0);
+  timed.sort((a, b) => b.ms - a.ms);
+  console.log(`# ${uid}: ${timed.length} queries one at a time: ${Math.round(total)} ms in all; slowest: ${timed.slice(0, 4).map((q) => `${q.title} ${Math.round(q.ms)} ms (${q.samples} samples, ${q.series} series)`).join('; ')}`);
 }
 
 before(async () => {
@@ -233,11 +316,7 @@ test('tsdb status shows head stats and cardinality', async () => {
 
 for (const uid of DASHBOARDS) {
   test(`dashboard ${uid}: every panel draws data`, async () => {
-    const page = await newPage();
-    const t0 = Date.now();
-    await page.goto(`/d/${uid}?refresh=off&range=${RANGE}`);
-    await page.waitForSelector('.dashboard[data-loaded]');
-    const ms = Date.now() - t0;
+    const { page, ms } = await openDashboard(uid);
     const panels = await page.$$eval('.panel', (els) => els.map((e) => ({
       title: e.dataset.title, state: e.dataset.state, allowEmpty: e.dataset.allowEmpty === 'true',
       message: e.querySelector('.panel-message')?.textContent ?? '',
@@ -252,7 +331,9 @@ for (const uid of DASHBOARDS) {
     px.forEach((n, i) => assert.ok(n > 20, `graph "${graphs[i]}" draws ${n} series pixels`));
     assert.ok(ms < MAX_DASHBOARD_MS, `dashboard drawn in ${ms} ms`);
     assert.deepEqual(page.jsErrors, []);
-    await shot(page, `dashboard-${uid}`);
+    // The committed Network and OS screenshots show the incident (taken below).
+    await shot(page, `dashboard-${uid}`, { keep: uid === 'application' || !stack.fleet });
+    await profileDashboard(page, uid);
     await page.close();
   });
 }
@@ -290,5 +371,103 @@ test('dashboard variables filter every panel and live in the URL', async () => {
   const meanings = await page.locator('.panel[data-title^="Response flags in"] .help-cell').allTextContents();
   assert.ok(rows > 0);
   assert.equal(meanings.filter((t) => t.length > 0).length, rows, meanings.join(' | '));
+  await page.close();
+});
+
+// What an SRE looks at when the fleet's incident starts: one destination service version answers
+// with Envoy response flags UC and UH and its pod is CPU-throttled. Everything is read from the
+// pages (legend values, table rows, stat values), before and after the switch.
+test('the incident shows on the Network and OS pages', async (t) => {
+  if (!stack.fleet) {
+    t.skip('no fleet to switch (VIGIL_UI_URL)');
+    return;
+  }
+  const svc = stack.fleet.incidentService;
+  const ver = stack.fleet.incidentVersion;
+  const dest = `${svc} ${ver}`;
+  const isIncidentPod = (label) => label.startsWith(`${svc}-${ver}-`);
+  const readNetwork = async (page) => ({
+    flags: await legend(page, 'Envoy response flags by destination'),
+    edges: await tableRows(page, 'Top edges by Envoy response flag'),
+    non2xx: await legend(page, 'Non-2xx ratio by destination version'),
+    flagged: await statValue(page, 'Flagged by Envoy'),
+  });
+  const readOs = async (page) => ({
+    throttled: await legend(page, 'CPU saturation: CFS throttling'),
+    cpu: (await legend(page, 'CPU utilisation')).filter((s) => !s.label.startsWith('host ')),
+  });
+  const lastOf = (series, label) => series.find((s) => s.label === label)?.last ?? 0;
+
+  let page = (await openDashboard('network')).page;
+  const netBefore = await readNetwork(page);
+  await page.close();
+  page = (await openDashboard('os')).page;
+  const osBefore = await readOs(page);
+  await page.close();
+
+  const switched = Date.now() / 1000;
+  await stack.fleet.setIncident(true);
+  // Every fleet target scraped a whole rate window ($__rate_interval: 4 scrapes) after the
+  // switch, so the panels' last values are all incident; a minute of it for the committed
+  // screenshots, so the graphs show it as more than a last step.
+  const ready = switched + (updateShots ? 60 : 5 * SCRAPE_INTERVAL_S);
+  await waitUntil('scrapes after the switch', async () => {
+    const r = await apiQuery('min(timestamp(up{job="fleet"}))');
+    return r.length > 0 && Number(r[0].value[1]) >= ready;
+  }, 120000);
+
+  const net = await openDashboard('network');
+  page = net.page;
+  console.log(`# network with the incident: drawn in ${net.ms} ms`);
+  const netAfter = await readNetwork(page);
+  const uc = lastOf(netAfter.flags, `UC → ${dest}`);
+  const uh = lastOf(netAfter.flags, `UH → ${dest}`);
+  console.log(`# ${dest}: UC ${lastOf(netBefore.flags, `UC → ${dest}`)} → ${uc} req/s, UH ${lastOf(netBefore.flags, `UH → ${dest}`)} → ${uh} req/s, ` +
+    `non-2xx ${lastOf(netBefore.non2xx, dest)} → ${lastOf(netAfter.non2xx, dest)}, flagged ${netBefore.flagged} → ${netAfter.flagged}`);
+  // The response-flags graph: UC and UH into the incident version lead the legend, far above
+  // what they were before (absent from the top 10, or a trickle).
+  assert.deepEqual(netAfter.flags.slice(0, 2).map((s) => s.label).sort(), [`UC → ${dest}`, `UH → ${dest}`],
+    JSON.stringify(netAfter.flags.slice(0, 4)));
+  for (const [flag, v] of [['UC', uc], ['UH', uh]]) {
+    const was = lastOf(netBefore.flags, `${flag} → ${dest}`);
+    assert.ok(v > 0.5 && v > 5 * was, `${flag} → ${dest}: ${v} req/s, before ${was}`);
+  }
+  // The top-edges table: its first row is a caller of the incident version with UC or UH, and
+  // both flags are listed; together they carry far more than before (a trickle, or nothing).
+  const incidentEdges = (rows) => rows.filter((r) => r.destination_canonical_service === svc && r.destination_version === ver && ['UC', 'UH'].includes(r.response_flags));
+  const sum = (rows) => rows.reduce((a, r) => a + r.value, 0);
+  const edgesAfter = incidentEdges(netAfter.edges);
+  assert.deepEqual(new Set(edgesAfter.map((r) => r.response_flags)), new Set(['UC', 'UH']), JSON.stringify(netAfter.edges));
+  assert.ok(edgesAfter.includes(netAfter.edges[0]), JSON.stringify(netAfter.edges[0]));
+  assert.ok(sum(edgesAfter) > 5 * sum(incidentEdges(netBefore.edges)),
+    `UC/UH edges into ${dest}: ${sum(incidentEdges(netBefore.edges))} → ${sum(edgesAfter)} req/s`);
+  // Non-2xx ratio: the incident version is the worst destination, and much worse than before.
+  assert.equal(netAfter.non2xx[0]?.label, dest, JSON.stringify(netAfter.non2xx.slice(0, 3)));
+  assert.ok(lastOf(netAfter.non2xx, dest) > 0.2, `non-2xx ${lastOf(netAfter.non2xx, dest)}`);
+  assert.ok(lastOf(netAfter.non2xx, dest) > 3 * lastOf(netBefore.non2xx, dest));
+  assert.ok(netAfter.flagged > netBefore.flagged, `flagged share ${netBefore.flagged} → ${netAfter.flagged}`);
+  assert.deepEqual(page.jsErrors, []);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'dashboard-network');
+  await page.close();
+
+  const os = await openDashboard('os');
+  page = os.page;
+  console.log(`# os with the incident: drawn in ${os.ms} ms`);
+  const osAfter = await readOs(page);
+  // CPU saturation: the incident pod is the most throttled, well above every other pod.
+  const [top, ...rest] = osAfter.throttled;
+  console.log(`# throttled: ${top?.label} ${osBefore.throttled.find((s) => s.label === top?.label)?.last ?? 'absent'} → ${top?.last}; next ${rest[0]?.label} ${rest[0]?.last}`);
+  assert.ok(top && isIncidentPod(top.label), JSON.stringify(osAfter.throttled.slice(0, 3)));
+  assert.ok(top.last > 0.5, `throttled ${top.last}`);
+  for (const s of rest) assert.ok(s.last === null || s.last < top.last / 2, `${s.label} ${s.last} vs ${top.last}`);
+  const topBefore = osBefore.throttled.find((s) => s.label === top.label)?.last ?? 0;
+  assert.ok(topBefore < top.last / 2, `before ${topBefore}, after ${top.last}`);
+  // CPU utilisation: the same pod leads, its busiest container near its CPU limit.
+  assert.ok(isIncidentPod(osAfter.cpu[0]?.label ?? ''), JSON.stringify(osAfter.cpu.slice(0, 3)));
+  assert.ok(osAfter.cpu[0].last > 0.5 && osAfter.cpu[0].last > 2 * (osAfter.cpu[1]?.last ?? 0),
+    `CPU utilisation ${JSON.stringify(osAfter.cpu.slice(0, 2))}`);
+  assert.deepEqual(page.jsErrors, []);
+  await shot(page, 'dashboard-os');
   await page.close();
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDurationSeconds } from '../src/api';
+import { lastValue, sortByLast } from '../src/chart';
 import { DASHBOARDS, interpolate, rateInterval, ALL } from '../src/dashboard_model';
 import { formatValue, legendFor } from '../src/format';
 import { contextAt } from '../src/promql';
@@ -94,6 +95,21 @@ test('legendFor: templates and the default label list', () => {
   assert.equal(legendFor({}), '{}');
 });
 
+test('legend order: last values, largest first', () => {
+  const cases: Array<[Array<number | null>, number | null]> = [
+    [[1, 2, 3], 3], [[1, 2, null], 2], [[null, null], null], [[], null], [[5, null, 0], 0],
+  ];
+  for (const [values, want] of cases) assert.equal(lastValue(values), want, JSON.stringify(values));
+  const series = [
+    { label: 'a', metric: {}, values: [9, 1] },
+    { label: 'b', metric: {}, values: [null, null] },
+    { label: 'c', metric: {}, values: [0, 7] },
+    { label: 'd', metric: {}, values: [3, null] },
+    { label: 'e', metric: {}, values: [null, 1] },
+  ];
+  assert.deepEqual(sortByLast(series).map((s) => s.label), ['c', 'd', 'a', 'e', 'b']);
+});
+
 test('parseMetricSamples reads one metric from /metrics text', () => {
   const text = [
     '# HELP vigil_head_memory_bytes Head memory by structure.',
@@ -139,6 +155,13 @@ test('dashboard definitions are well formed', () => {
         assert.equal(depth, 0, `${d.uid}: ${p.title}: unbalanced ${e}`);
       }
       if (p.seriesHelp?.from) assert.equal(typeof d[p.seriesHelp.from], 'object', `${d.uid}: ${p.title}: seriesHelp.from`);
+      if (p.sort !== undefined) assert.ok(p.type === 'graph' && p.sort === 'last', `${d.uid}: ${p.title}: sort`);
+      if (p.columns !== undefined) {
+        assert.equal(p.type, 'table', `${d.uid}: ${p.title}: columns on a ${p.type}`);
+        // Every column is a label the queries keep: named in a "by (...)" clause.
+        const by = new Set((p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\bby \(([^)]*)\)/g)].flatMap((m) => m[1].split(',').map((x) => x.trim()))));
+        for (const c of Object.keys(p.columns)) assert.ok(by.has(c), `${d.uid}: ${p.title}: column ${c} is not grouped by`);
+      }
     }
   }
   assert.deepEqual([...uids].sort(), ['application', 'network', 'os']);

@@ -1,7 +1,11 @@
 // A dashboard page: variables and a time range shared by all panels, panels laid out on a
 // 12-column grid, each panel drawn from its own queries (all in parallel through the API
-// queue). A panel is in one of four states, exposed as data-state for tests and styling:
-// loading, ok, nodata (the queries answered with no series) or error (the server's error).
+// queue, top panels first; identical queries are sent once). A panel is in one of four states,
+// exposed as data-state for tests and styling: loading, ok, nodata (the queries answered with
+// no series) or error (the server's error). What a panel shows is readable from the page:
+// legend items carry data-last, stat items and table rows data-value; data-ms is the time
+// the panel took to draw, data-query-ms its slowest query on the wire, and data-queries the
+// queries it sent (JSON), so a test can time them one by one.
 import { ApiError, labelValues, queryInstant, queryRange, scrapeIntervalSeconds, type MatrixSeries, type VectorSample } from '../api';
 import { Chart, matrixToChart } from '../chart';
 import { ALL, DASHBOARDS, findDashboard, interpolate, rateInterval, type DashboardDef, type PanelDef, type VariableDef } from '../dashboard_model';
@@ -177,25 +181,46 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
     }
   }
 
-  async function loadPanel(v: PanelView, gen: number, scrapeS: number) {
+  // Marks a panel drawn: how long it took and its slowest query.
+  function timed(v: PanelView, t0: number, results: Array<{ ms: number }>) {
+    v.el.dataset.ms = String(Math.round(performance.now() - t0));
+    v.el.dataset.queryMs = String(Math.round(Math.max(0, ...results.map((r) => r.ms))));
+  }
+
+  // Panels draw in animation frames, all whose answers are in at once: the page is laid out
+  // and painted once per frame rather than once per panel, and answers are read between
+  // frames (drawing, not the server, is what a dashboard of many panels waits for).
+  let nextFrame: Promise<void> | null = null;
+  function frame(): Promise<void> {
+    nextFrame ??= new Promise((resolve) => requestAnimationFrame(() => {
+      nextFrame = null;
+      resolve();
+    }));
+    return nextFrame;
+  }
+
+  async function loadPanel(v: PanelView, gen: number, scrapeS: number, now: number, width: number) {
     v.abort?.abort();
     const abort = new AbortController();
     v.abort = abort;
     v.el.classList.add('refreshing');
     const p = v.def;
     const targets = p.targets ?? [];
-    const now = Date.now() / 1000;
+    const t0 = performance.now();
+    let answered: Array<{ ms: number }> = [];
     try {
       if (p.type === 'graph') {
-        const width = v.body.clientWidth || 500;
         const stepS = autoStep(rangeS, width, scrapeS);
         const start = Math.floor((now - rangeS) / stepS) * stepS;
         const end = Math.floor(now / stepS) * stepS;
         const ctx = ctxFor(stepS, scrapeS);
         const exprs = targets.map((t) => interpolate(t.expr, ctx));
         setExplore(v, exprs[0] ?? '', stepS);
+        v.el.dataset.queries = JSON.stringify(exprs.map((query) => ({ query, start, end, step: stepS })));
         const results = await Promise.all(exprs.map((e) => queryRange(e, start, end, stepS, abort.signal)));
+        await frame();
         if (gen !== generation) return;
+        answered = results;
         const series = results.map((r, i) => ({
           series: r.data.resultType === 'matrix' ? r.data.result : ([] as MatrixSeries[]),
           legend: targets[i].legend,
@@ -206,7 +231,10 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
           v.body.replaceChildren();
           const holder = h('div');
           v.body.append(holder);
-          v.chart = new Chart(holder, { height: p.height ?? 200, unit: p.unit, stacked: p.stacked, seriesHelp: helpFor(p), maxSeries: 200 });
+          v.chart = new Chart(holder, {
+            height: p.height ?? 200, unit: p.unit, stacked: p.stacked, seriesHelp: helpFor(p), maxSeries: 200,
+            sortByLast: p.sort === 'last', width,
+          });
         }
         v.chart.setData(matrixToChart(series, start, end, stepS));
         setState(v, 'ok');
@@ -215,8 +243,11 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
         const ctx = ctxFor(stepS, scrapeS);
         const exprs = targets.map((t) => interpolate(t.expr, ctx));
         setExplore(v, exprs[0] ?? '', stepS, 'table');
+        v.el.dataset.queries = JSON.stringify(exprs.map((query) => ({ query, time: now })));
         const results = await Promise.all(exprs.map((e) => queryInstant(e, now, abort.signal)));
+        await frame();
         if (gen !== generation) return;
+        answered = results;
         const rows: Array<{ sample: VectorSample; legend?: string }> = [];
         results.forEach((r, i) => {
           if (r.data.resultType === 'vector') for (const s of r.data.result) rows.push({ sample: s, legend: targets[i].legend });
@@ -230,7 +261,10 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
       if ((e as Error).name === 'AbortError' || gen !== generation) return;
       setState(v, 'error', e instanceof ApiError ? e.display : String((e as Error).message ?? e));
     } finally {
-      if (gen === generation) v.el.classList.remove('refreshing');
+      if (gen === generation) {
+        v.el.classList.remove('refreshing');
+        if (answered.length > 0) timed(v, t0, answered);
+      }
     }
   }
 
@@ -252,7 +286,7 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
       else if (p.thresholds?.warn !== undefined && v >= p.thresholds.warn) cls += ' warn';
       else if (p.thresholds) cls += ' good';
       const caption = rows.length > 1 ? legendFor(sample.metric, legend) : '';
-      wrap.append(h('div', { class: 'stat-item' }, h('div', { class: cls }, formatValue(v, p.unit)), caption ? h('div', { class: 'stat-caption' }, caption) : null));
+      wrap.append(h('div', { class: 'stat-item', 'data-value': String(v) }, h('div', { class: cls }, formatValue(v, p.unit)), caption ? h('div', { class: 'stat-caption' }, caption) : null));
     }
     return wrap;
   }
@@ -261,15 +295,16 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
     const help = helpFor(p);
     const names = new Set<string>();
     for (const r of rows) for (const k of Object.keys(r.sample.metric)) if (k !== '__name__') names.add(k);
-    const cols = [...names].sort();
+    // Columns: the panel's (label → title, in order), else every label, sorted.
+    const cols: Array<[string, string]> = p.columns ? Object.entries(p.columns) : [...names].sort().map((c) => [c, c]);
     const sorted = rows.slice().sort((a, b) => Number(b.sample.value[1]) - Number(a.sample.value[1]));
     const anyHelp = help && sorted.some((r) => help(r.sample.metric));
-    const tbody = h('tbody', null, ...sorted.slice(0, 200).map((r) => h('tr', null,
-      ...cols.map((c) => h('td', { class: 'mono' }, r.sample.metric[c] ?? '')),
+    const tbody = h('tbody', null, ...sorted.slice(0, 200).map((r) => h('tr', { 'data-value': r.sample.value[1] },
+      ...cols.map(([c]) => h('td', { class: 'mono', 'data-label': c }, r.sample.metric[c] ?? '')),
       h('td', { class: 'num' }, formatValue(Number(r.sample.value[1]), p.unit)),
       anyHelp ? h('td', { class: 'muted help-cell' }, help!(r.sample.metric) ?? '') : null)));
     const table = h('table', { class: 'panel-table' },
-      h('thead', null, h('tr', null, ...cols.map((c) => h('th', null, c)), h('th', { class: 'num' }, 'Value'), anyHelp ? h('th', null, 'Meaning') : null)),
+      h('thead', null, h('tr', null, ...cols.map(([, title]) => h('th', null, title)), h('th', { class: 'num' }, 'Value'), anyHelp ? h('th', null, 'Meaning') : null)),
       tbody);
     if (cols.length === 0 && rows.length === 1) return h('div', null, labelChips(rows[0].sample.metric), table);
     return h('div', { class: 'table-scroll', style: `max-height: ${p.height ?? 220}px` }, table);
@@ -281,7 +316,11 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
     status.textContent = 'loading…';
     refreshing = true;
     const scrapeS = await scrapeIntervalSeconds();
-    await Promise.all(views.map((v) => loadPanel(v, gen, scrapeS)));
+    // One "now" for every panel, so that identical queries are identical requests.
+    const now = Math.floor(Date.now() / 1000);
+    // Widths first, in one layout, before the panels change the page.
+    const widths = views.map((v) => v.body.clientWidth || 500);
+    await Promise.all(views.map((v, i) => loadPanel(v, gen, scrapeS, now, widths[i])));
     if (gen !== generation) return;
     refreshing = false;
     const errors = views.filter((v) => v.el.dataset.state === 'error').length;
@@ -318,8 +357,8 @@ export function mountDashboard(root: HTMLElement, params: URLSearchParams, uid: 
 
   buildPanels();
   void buildVariables();
-  // Layout first so panel widths (and so steps) are known.
-  requestAnimationFrame(() => void refreshAll());
+  // Now, not after a frame: reading a panel's width lays the page out, so steps follow widths.
+  void refreshAll();
   schedule();
   return () => {
     generation++;
