@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "cmd/run_vigil.h"
 #include "net/http_server.h"
 #include "remote/write_handler.h"
 #include "storage/memory_storage.h"
@@ -16,32 +17,10 @@
 namespace vigil {
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::RunResult;
 
 RunResult RunVigil(const std::string& args) {
-  const char* bin = std::getenv("VIGIL_BIN");
-  EXPECT_NE(bin, nullptr) << "VIGIL_BIN not set";
-  if (bin == nullptr) return {};
-  std::string base = "/tmp/vigil_fleet_backfill_test_" + std::to_string(getpid());
-  std::string cmd = std::string(bin) + " " + args + " >" + base + ".out 2>" + base + ".err";
-  int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(base + ".out");
-  r.err = Slurp(base + ".err");
-  std::remove((base + ".out").c_str());
-  std::remove((base + ".err").c_str());
-  return r;
+  return testing::RunVigil(args, "vigil_fleet_backfill_test");
 }
 
 class FleetBackfillTest : public ::testing::Test {

@@ -9,35 +9,14 @@
 #include <sstream>
 #include <string>
 
+#include "cmd/run_vigil.h"
+
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-};
+using vigil::testing::RunResult;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs `vigil <args>` through the shell, capturing stdout and stderr separately.
 RunResult RunVigil(const std::string& args) {
-  const char* bin = std::getenv("VIGIL_BIN");
-  EXPECT_NE(bin, nullptr) << "VIGIL_BIN not set";
-  if (bin == nullptr) return {};
-  std::string base = "/tmp/vigil_tool_test_" + std::to_string(getpid());
-  std::string cmd = std::string(bin) + " " + args + " >" + base + ".out 2>" + base + ".err";
-  int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(base + ".out");
-  r.err = Slurp(base + ".err");
-  std::remove((base + ".out").c_str());
-  std::remove((base + ".err").c_str());
-  return r;
+  return vigil::testing::RunVigil(args, "vigil_tool_test");
 }
 
 TEST(ToolCheckConfigTest, GoodFile) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cmd/run_vigil.h"
 #include "fs/temp_dir.h"
 #include "storage/memory_storage.h"
 #include "textparse/float.h"
@@ -19,26 +20,14 @@ namespace {
 
 using tsdb::block::testing::TestSeries;
 
-struct RunResult {
-  int code = -1;
-  std::string out, err;
-};
+using testing::RunResult;
 
 std::string Slurp(const std::string& path) {
   return fs::ReadFileToString(fs::DefaultFileSystem(), path).value_or("");
 }
 
-RunResult Vigil(const std::string& args, const fs::TempDir& tmp) {
-  const char* bin = std::getenv("VIGIL_BIN");
-  EXPECT_NE(bin, nullptr) << "VIGIL_BIN not set";
-  if (bin == nullptr) return {};
-  const int st = std::system(
-      (std::string(bin) + " " + args + " >" + tmp.Sub("out") + " 2>" + tmp.Sub("err")).c_str());
-  RunResult r;
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.out = Slurp(tmp.Sub("out"));
-  r.err = Slurp(tmp.Sub("err"));
-  return r;
+RunResult Vigil(const std::string& args, const fs::TempDir&) {
+  return testing::RunVigil(args, "vigil_tool_tsdb_test");
 }
 
 class ToolTsdbTest : public ::testing::Test {
@@ -74,7 +63,7 @@ class ToolTsdbTest : public ::testing::Test {
 
 TEST_F(ToolTsdbTest, ListShowsEveryBlock) {
   RunResult r = Vigil("tool tsdb list " + db_, tmp_);
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("BLOCK ULID", 0), 0u) << r.out;
   for (const auto& m : metas_) {
     std::vector<std::string> row;
@@ -103,7 +92,7 @@ TEST_F(ToolTsdbTest, DumpPrintsEverySampleOnceInPromtoolsFormat) {
     }
   }
   RunResult r = Vigil("tool tsdb dump " + db_, tmp_);
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out == want) << "dump differs; got " << r.out.size() << " bytes, want "
                              << want.size();
 
@@ -132,13 +121,13 @@ TEST_F(ToolTsdbTest, DumpPrintsEverySampleOnceInPromtoolsFormat) {
   r = Vigil("tool tsdb dump --min-time " + std::to_string(from) + " --match \"$(cat " +
                 tmp_.Sub("sel") + ")\" " + db_,
             tmp_);
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, one);
 }
 
 TEST_F(ToolTsdbTest, AnalyzeCountsTheNewestBlock) {
   RunResult r = Vigil("tool tsdb analyze " + db_, tmp_);
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Block ID: " + metas_[1].ulid.ToString() + "\n"), std::string::npos);
   EXPECT_NE(r.out.find("Duration: 2h0m0s\n"), std::string::npos);
   EXPECT_NE(r.out.find("Series: " + std::to_string(metas_[1].stats.num_series) + "\n"),
@@ -158,7 +147,7 @@ void Flip(const std::string& path, uint64_t off) {
 
 TEST_F(ToolTsdbTest, VerifyNamesTheDamage) {
   RunResult r = Vigil("tool tsdb verify " + db_, tmp_);
-  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("OK " + BlockDir(0)), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("OK " + BlockDir(1)), std::string::npos) << r.out;
 
@@ -175,7 +164,7 @@ TEST_F(ToolTsdbTest, VerifyNamesTheDamage) {
   Flip(BlockDir(0) + "/index", series_off + 3);
   Flip(BlockDir(0) + "/chunks/000001", chunk_off + 5);
   r = Vigil("tool tsdb verify " + BlockDir(0), tmp_);
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("DAMAGED " + BlockDir(0)), std::string::npos) << r.out;
   EXPECT_NE(
       r.out.find("index: series at offset " + std::to_string(series_off) + ": checksum mismatch"),
@@ -188,12 +177,12 @@ TEST_F(ToolTsdbTest, VerifyNamesTheDamage) {
 
   std::ofstream(BlockDir(1) + "/meta.json", std::ios::trunc) << "{\"ulid\": 5}";
   r = Vigil("tool tsdb verify " + db_, tmp_);
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("DAMAGED " + BlockDir(1)), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("meta.json: "), std::string::npos) << r.out;
 
   r = Vigil("tool tsdb verify " + tmp_.Sub("nothing-here"), tmp_);
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.exit_code, 1);
 }
 
 }  // namespace
