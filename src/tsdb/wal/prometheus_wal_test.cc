@@ -18,6 +18,7 @@
 
 #include "base/coding.h"
 #include "fs/temp_dir.h"
+#include "tsdb/prometheus_test_util.h"
 #include "tsdb/wal/reader.h"
 #include "tsdb/wal/records.h"
 #include "tsdb/wal/writer.h"
@@ -25,67 +26,9 @@
 namespace vigil::tsdb::wal {
 namespace {
 
-std::string PrometheusBinary() {
-  const char* env = std::getenv("VIGIL_PROMETHEUS_BIN");
-  return env != nullptr ? env : "/usr/bin/prometheus";
-}
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  const int port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
-
-// Owns the child process; kills it if the test ends early.
-class Child {
- public:
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool Start(const std::vector<std::string>& argv, const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    return true;
-  }
-  // SIGTERM and wait; returns the exit status.
-  int Stop() {
-    int status = -1;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  bool Running() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
-};
+using testing::Child;
+using testing::FreePort;
+using testing::PrometheusBinary;
 
 struct Decoded {
   std::map<uint64_t, Labels> series;
