@@ -177,7 +177,9 @@ TEST(HeadPrometheusTest, OpensTheDataDirectoryOfARealPrometheus) {
   ASSERT_TRUE(it2->Next());
   EXPECT_EQ(it2->AtT(), t0);
   EXPECT_EQ(it2->AtV(), 0.0);
-  EXPECT_GE((*again)->Counters().replay_mmapped_chunks, 336u + 2);  // Vigil's chunks too
+  // Vigil's own chunks are replayed too: 300 samples cut at least one chunk (one when a
+  // 2h chunk-range boundary falls inside them, else two).
+  EXPECT_GE((*again)->Counters().replay_mmapped_chunks, c.replay_mmapped_chunks + 1);
   ASSERT_TRUE((*again)->Close().ok());
   again->reset();
 
