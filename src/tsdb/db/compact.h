@@ -4,7 +4,11 @@
 //
 // Ranges are min_block_duration × 3^i (Prometheus: ExponentialBlockRanges(min, 10, 3)), cut
 // at the first one above max_block_duration: 2h, 6h, 18h with the defaults (15d retention →
-// 36h max). Vertical compaction of overlapping blocks is not done (queries merge them).
+// 36h max).
+//
+// Vertical compaction (Prometheus 2.42+): blocks whose time ranges overlap (out-of-order
+// backfills, blocks copied in from elsewhere) are merged first, into one block spanning their
+// union (tsdb/db/chunk_merge.h merges their chunks).
 //
 // Pure functions and a single-threaded set; thread-safe as values.
 #pragma once
@@ -21,8 +25,15 @@ namespace vigil::tsdb {
 // min × 3^i for i = 0.. while <= max (at least {min}).
 std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms);
 
+// Prometheus' selectOverlappingDirs: with `metas` sorted by min_time, the first run of
+// blocks that overlap (each starts before the largest max_time of the blocks before it in
+// the run), as indices; empty if no two blocks overlap. The newest block is not left out.
+std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>& metas);
+
 // The blocks to merge next, as indices into `metas` (sorted by min_time), or empty. As
-// Prometheus' plan(): the newest block is left out; for each range above the first, blocks
+// Prometheus' plan(): first the overlapping run of SelectOverlappingBlocks, unless one of
+// its blocks has tombstones or a failed compaction (then planning goes on without it).
+// Otherwise the newest block is left out; for each range above the first, blocks
 // are grouped by aligned windows of that range (a block crossing a window boundary is in no
 // group); the first group with more than one block that either fills its window or ends at
 // or before the newest remaining block's start is chosen. Groups with overlapping blocks,

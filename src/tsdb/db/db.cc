@@ -9,6 +9,7 @@
 
 #include "base/logging.h"
 #include "tsdb/block/block_writer.h"
+#include "tsdb/db/chunk_merge.h"
 #include "tsdb/db/compact.h"
 #include "tsdb/db/merge_querier.h"
 
@@ -273,7 +274,11 @@ Result<int> DB::CompactBlocksLocked() {
   while (true) {
     std::vector<std::shared_ptr<block::Block>> blocks = Blocks();
     std::vector<block::BlockMeta> metas;
-    for (const auto& b : blocks) metas.push_back(b->meta());
+    for (const auto& b : blocks) {
+      metas.push_back(b->meta());
+      // As Prometheus' meta.json flag (kept in memory here): not planned again.
+      if (failed_compactions_.count(b->meta().ulid) > 0) metas.back().compaction.failed = true;
+    }
     std::vector<size_t> plan = PlanCompaction(metas, ranges);
     if (plan.empty()) break;
     std::vector<std::shared_ptr<block::Block>> parents;
@@ -283,8 +288,13 @@ Result<int> DB::CompactBlocksLocked() {
     last_compaction_ms_.store(clock_->NowMs() - start_ms, std::memory_order_relaxed);
     if (!s.ok()) {
       compactions_failed_.fetch_add(1, std::memory_order_relaxed);
-      VIGIL_LOG_ERROR("tsdb", "Block compaction failed", "blocks={} err={}", parents.size(),
-                      LogQuote(s.ToString()));
+      VIGIL_LOG_ERROR("tsdb", "Block compaction failed; the blocks are kept as they are",
+                      "blocks={} err={}", parents.size(), LogQuote(s.ToString()));
+      // A merge that fails on the data (a damaged chunk, chunks that cannot be merged)
+      // would fail again: those blocks are left out of planning until restart.
+      if (s.code() == StatusCode::kCorruption || s.code() == StatusCode::kInvalidArgument) {
+        for (const auto& p : parents) failed_compactions_.insert(p->meta().ulid);
+      }
       return s;
     }
     ++written;
@@ -296,8 +306,13 @@ Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents
   std::vector<std::string> symbols;
   std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets;
   block::BlockWriterOptions bo;
-  bo.mint = parents.front()->meta().min_time;
-  bo.maxt = parents.back()->meta().max_time;
+  // Overlapping parents (vertical compaction): the union of their ranges.
+  bo.mint = INT64_MAX;
+  bo.maxt = INT64_MIN;
+  for (const auto& p : parents) {
+    bo.mint = std::min(bo.mint, p->meta().min_time);
+    bo.maxt = std::max(bo.maxt, p->meta().max_time);
+  }
   bo.fs = fs_;
   bo.clock = clock_;
   bo.compaction_level = 1;
@@ -316,7 +331,9 @@ Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents
   }
   std::sort(bo.sources.begin(), bo.sources.end());
   bo.sources.erase(std::unique(bo.sources.begin(), bo.sources.end()), bo.sources.end());
-  auto set = NewConcatChunkSeriesSet(std::move(sets));
+  // Parents come ordered by (min time, ULID): on equal timestamps in overlapping parents
+  // the later one's sample is kept, as the merge querier does (chunk_merge.h).
+  auto set = NewMergeChunkSeriesSet(std::move(sets));
   VIGIL_ASSIGN_OR_RETURN(block::BlockMeta meta, block::WriteBlock(Context::Background(), opts_.dir,
                                                                   symbols, set.get(), bo));
   set.reset();

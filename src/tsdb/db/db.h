@@ -13,9 +13,12 @@
 // while the head spans more than 1.5 block ranges, the oldest range [head mint, next range
 // boundary) is written as a block, the block joins the list, and the head is truncated at
 // the block's maxt. A failed write changes nothing (the head keeps its data) and is counted.
-// Then adjacent blocks are merged into blocks of 3x, 9x, ... the range up to
-// max_block_duration_ms (tsdb/db/compact.h); parents of a merged block found at open (a
-// crash before they were deleted) are deleted.
+// Then blocks whose time ranges overlap are merged into one spanning their union (vertical
+// compaction; on equal timestamps the newer block's sample is kept, as queries do), and
+// adjacent blocks are merged into blocks of 3x, 9x, ... the range up to
+// max_block_duration_ms (tsdb/db/compact.h). A failed merge leaves its blocks as they are
+// (a merge that failed on their data is not tried again until restart). Parents of a merged
+// block found at open (a crash before they were deleted) are deleted.
 // Retention runs after each compaction: blocks whose maxt is more than retention_ms older
 // than the newest block's maxt are deleted, then the oldest blocks while blocks + WAL +
 // chunks_head exceed retention_bytes.
@@ -36,6 +39,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,8 +62,8 @@ struct DBOptions {
   HeadOptions head;
   // Range of blocks cut from the head (--storage.tsdb.min-block-duration; Prometheus: 2h).
   int64_t block_range_ms = 2 * 3600 * 1000;
-  // Longest block compaction may build (--storage.tsdb.max-block-duration). Blocks are not
-  // merged yet, so only checked to be >= block_range_ms.
+  // Longest block leveled compaction builds (--storage.tsdb.max-block-duration); raised to
+  // block_range_ms when below. Vertical compaction of overlapping blocks ignores it.
   int64_t max_block_duration_ms = 2 * 3600 * 1000;
   // Time retention (0: none) and size retention in bytes (0: none).
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
@@ -102,7 +106,8 @@ class DB final : public storage::Storage {
   // retention. Returns the number of blocks written. Errors: the first failed block write
   // (IOError, ...) -- the head keeps that data and a later call retries.
   Result<int> CompactHead();
-  // Merges adjacent blocks as the planner (tsdb/db/compact.h) picks them; CompactHead()
+  // Merges overlapping blocks (vertical compaction) and then adjacent ones as the planner
+  // (tsdb/db/compact.h) picks them; CompactHead()
   // does this after cutting head blocks. The parents are deleted like retention deletes
   // (when unreferenced). Returns blocks written. Errors: the failed write (nothing changed).
   Result<int> CompactBlocks();
@@ -159,6 +164,8 @@ class DB final : public storage::Storage {
   std::vector<Doomed> doomed_ VIGIL_GUARDED_BY(mu_);
 
   Mutex compact_mu_;  // one compaction / retention at a time
+  // Blocks whose merge failed on their data (see CompactBlocksLocked): not planned again.
+  std::set<block::Ulid> failed_compactions_ VIGIL_GUARDED_BY(compact_mu_);
 
   // Open queriers: id -> mint. Plain std::mutex for the condition variable.
   std::mutex readers_mu_;
