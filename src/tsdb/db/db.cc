@@ -75,6 +75,26 @@ class DB::DBQuerier final : public storage::Querier {
   std::unique_ptr<storage::Querier> merged_;
 };
 
+// Forwards to the head's appender; a successful commit may wake the compaction loop.
+class DB::DBAppender final : public storage::Appender {
+ public:
+  DBAppender(DB* db, std::unique_ptr<storage::Appender> app) : db_(db), app_(std::move(app)) {}
+  Result<storage::SeriesRef> Append(storage::SeriesRef ref, const Labels& labels, int64_t t,
+                                    double v) override {
+    return app_->Append(ref, labels, t, v);
+  }
+  Status Commit() override {
+    Status s = app_->Commit();
+    if (s.ok()) db_->MaybeKickCompaction();
+    return s;
+  }
+  Status Rollback() override { return app_->Rollback(); }
+
+ private:
+  DB* db_;
+  std::unique_ptr<storage::Appender> app_;
+};
+
 DB::DB(DBOptions opts)
     : opts_(std::move(opts)),
       fs_(opts_.fs != nullptr ? opts_.fs : fs::DefaultFileSystem()),
@@ -159,8 +179,7 @@ Status DB::Init() {
                  Blocks().size(), load_failures_.load(), head_->NumSeries());
   ApplyRetention();  // as Prometheus' reload at open
   if (opts_.compact_interval_ms > 0) {
-    loop_ = std::make_unique<Periodic>(std::chrono::milliseconds(opts_.compact_interval_ms),
-                                       [this] { CompactHead().IgnoreError(); });
+    loop_ = std::thread([this] { CompactLoop(); });
   }
   return Status::OK();
 }
@@ -168,13 +187,49 @@ Status DB::Init() {
 Status DB::Close() {
   if (closed_) return Status::OK();
   closed_ = true;
-  if (loop_) loop_->Stop();
+  {
+    std::lock_guard<std::mutex> l(loop_mu_);
+    loop_stop_ = true;
+  }
+  loop_cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
   Status s = head_ ? head_->Close() : Status::OK();
   ReapDeleted();
   return s;
 }
 
-std::unique_ptr<storage::Appender> DB::NewAppender() { return head_->NewAppender(); }
+std::unique_ptr<storage::Appender> DB::NewAppender() {
+  return std::make_unique<DBAppender>(this, head_->NewAppender());
+}
+
+void DB::CompactLoop() {
+  std::unique_lock<std::mutex> l(loop_mu_);
+  bool failed = false;
+  while (true) {
+    // After a failure (say a full disk) commits do not wake the loop before the interval:
+    // no retry storm.
+    loop_cv_.wait_for(l, std::chrono::milliseconds(opts_.compact_interval_ms),
+                      [&] { return loop_stop_ || (loop_kick_ && !failed); });
+    if (loop_stop_) return;
+    loop_kick_ = false;
+    l.unlock();
+    failed = !CompactHead().has_value();  // logged and counted inside
+    l.lock();
+  }
+}
+
+void DB::MaybeKickCompaction() {
+  if (opts_.compact_interval_ms <= 0) return;
+  const int64_t hmin = head_->MinTime(), hmax = head_->MaxTime();
+  if (hmin == INT64_MAX || hmax == INT64_MIN || hmax - hmin <= opts_.block_range_ms / 2 * 3) {
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(loop_mu_);
+    loop_kick_ = true;
+  }
+  loop_cv_.notify_all();
+}
 
 Result<std::unique_ptr<storage::Querier>> DB::NewQuerier(int64_t mint, int64_t maxt) {
   // Registered before the block snapshot: a truncation that lists a block after this point

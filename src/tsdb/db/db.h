@@ -9,7 +9,8 @@
 // every block (a block that fails to open is skipped, logged and counted; the DB still
 // starts) and opens the head with min_valid_time = the newest block's maxt.
 //
-// Head compaction (CompactHead(), also run every compact_interval by a background thread):
+// Head compaction (CompactHead(), also run every compact_interval by a background thread,
+// and at once when an appender's commit leaves the head spanning more than 1.5 ranges):
 // while the head spans more than 1.5 block ranges, the oldest range [head mint, next range
 // boundary) is written as a block, the block joins the list, and the head is truncated at
 // the block's maxt. A failed write changes nothing (the head keeps its data) and is counted.
@@ -41,11 +42,11 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/mutex.h"
-#include "base/periodic.h"
 #include "base/result.h"
 #include "fs/file_system.h"
 #include "storage/interface.h"
@@ -131,6 +132,7 @@ class DB final : public storage::Storage {
 
  private:
   class DBQuerier;
+  class DBAppender;
   explicit DB(DBOptions opts);
   Status Init();
   // Writes [mint, maxt) of the head as a block and lists it (compact_mu_ held).
@@ -177,7 +179,18 @@ class DB final : public storage::Storage {
       time_retentions_{0}, size_retentions_{0};
   std::atomic<int64_t> last_compaction_ms_{0};
   bool closed_ = false;
-  std::unique_ptr<Periodic> loop_;  // last: stopped first
+
+  // The background compaction loop (compact_interval_ms > 0): CompactHead() every interval
+  // and as soon as a commit leaves the head compactable (Prometheus' dbAppender.Commit
+  // signal), so a fast backfill through remote write does not pile up in the head.
+  void CompactLoop();
+  // Wakes the loop when the head spans more than 1.5 block ranges (cheap: two atomics).
+  void MaybeKickCompaction();
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool loop_stop_ = false;  // guarded by loop_mu_
+  bool loop_kick_ = false;  // guarded by loop_mu_
+  std::thread loop_;        // last: joined by Close()
 };
 
 }  // namespace vigil::tsdb

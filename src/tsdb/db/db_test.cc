@@ -452,5 +452,28 @@ TEST(DB, QueriesStayCompleteWhileCompacting) {
   EXPECT_EQ(n, want);
 }
 
+// A commit that leaves the head compactable wakes the loop at once (a backfill through
+// remote write), long before the next interval; a commit that does not leaves it asleep.
+TEST(DB, CommitThatMakesTheHeadCompactableTriggersCompaction) {
+  fs::TempDir d;
+  const auto series = GenerateSeries(Gen(6 * kHour, 20));
+  DBOptions o = Options(d.path());
+  o.compact_interval_ms = 3600 * 1000;  // the interval never comes in this test
+  auto db = DB::Open(o);
+  ASSERT_TRUE(db.has_value());
+  const int64_t t0 = 1700000000000;
+  Append(db->get(), series, t0, t0 + kHour);  // spans < 1.5 ranges: no compaction
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ((*db)->Counters().compactions, 0u);
+  Append(db->get(), series, t0 + kHour, t0 + 6 * kHour);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((*db)->Blocks().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE((*db)->Blocks().empty()) << "no block cut within 30 s of the commit";
+  EXPECT_TRUE(SameDump(Query(db->get(), t0, t0 + 6 * kHour), Expected(series, t0, t0 + 6 * kHour)));
+  ASSERT_TRUE((*db)->Close().ok());
+}
+
 }  // namespace
 }  // namespace vigil::tsdb
