@@ -1,0 +1,258 @@
+"""A data directory written by Prometheus 2.42 (blocks, compacted blocks, WAL with a
+checkpoint, chunks_head) opens in Vigil, and Vigil answers queries exactly as Prometheus does
+on that directory; after Vigil ran on (a copy of) it, Prometheus opens the copy and answers the
+same again.
+
+1. Debian's Prometheus receives 14 h of simulated scrapes of a `vigil fleet` through its
+   remote-write receiver (`vigil fleet --backfill`), cuts 2 h blocks, merges some into 6 h
+   blocks and keeps the newest hours in its head (WAL + chunks_head); then it is stopped.
+2. `vigil server` opens a copy of the directory and Prometheus opens the original again:
+   instant and range queries over block-only, head-only and spanning ranges (raw selectors,
+   rate, sums, counts, quantiles) must give the same labels and the same values.
+3. Both then receive the same further 7 h of samples: each cuts head blocks and compacts
+   (Vigil writes blocks, a WAL checkpoint and chunks_head files into the copy), and they must
+   still agree over everything.
+4. Vigil stops and Prometheus opens the copy Vigil wrote to: it loads every block without
+   error and answers the same as Prometheus on the original."""
+import json
+import os
+import re
+import shutil
+import time
+
+from harness import (PROMETHEUS, VIGIL, Proc, check, free_port, get_json, main, metric_value,
+                     tempdir, wait_http_ok, wait_until)
+
+LOG = tempdir("vigil-it-promdir-")
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+HOUR = 3600
+BLOCK_FLAGS = ["--storage.tsdb.min-block-duration=2h", "--storage.tsdb.max-block-duration=18h"]
+TARGETS, SERIES = 4, 50
+
+
+def blocks(data):
+    """{ulid: meta} of the block directories in `data`."""
+    out = {}
+    for n in os.listdir(data):
+        meta = os.path.join(data, n, "meta.json")
+        if ULID.match(n) and os.path.exists(meta):
+            with open(meta) as f:
+                out[n] = json.load(f)
+    return out
+
+
+def start_prometheus(data, name, remote_write=False):
+    port = free_port()
+    cfg = os.path.join(LOG, "empty.yml")
+    with open(cfg, "w") as f:
+        f.write("global:\n  scrape_interval: 15s\n")
+    argv = [PROMETHEUS, f"--config.file={cfg}", f"--storage.tsdb.path={data}",
+            f"--web.listen-address=127.0.0.1:{port}", *BLOCK_FLAGS]
+    if remote_write:
+        argv.append("--web.enable-remote-write-receiver")
+    p = Proc(argv, name, LOG)
+    url = f"http://127.0.0.1:{port}"
+    wait_http_ok(url + "/-/ready", 60, p)
+    return p, url
+
+
+def start_vigil(data, name):
+    port = free_port()
+    cfg = os.path.join(LOG, "empty.yml")
+    p = Proc([VIGIL, "server", f"--config.file={cfg}", f"--storage.tsdb.path={data}",
+              f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver",
+              *BLOCK_FLAGS], name, LOG)
+    url = f"http://127.0.0.1:{port}"
+    wait_http_ok(url + "/-/ready", 60, p)
+    return p, url
+
+
+def backfill(urls, duration_s, end_s):
+    p = Proc([VIGIL, "fleet", f"--targets={TARGETS}", f"--series-per-target={SERIES}",
+              f"--backfill={duration_s}s", f"--backfill.end={end_s}",
+              *[f"--remote-write.url={u}/api/v1/write" for u in urls]], "backfill", LOG)
+    code = p.p.wait(120)
+    check(code == 0, f"vigil fleet --backfill failed:\n{p.tail()}")
+    with open(p.log_path) as f:
+        stats = json.loads([ln for ln in f.read().splitlines() if ln.startswith("{")][-1])
+    return stats
+
+
+def head_settled(url):
+    """The head no longer spans more than 1.5 block ranges (nothing left to cut)."""
+    lo = metric_value(url, "prometheus_tsdb_head_min_time")
+    hi = metric_value(url, "prometheus_tsdb_head_max_time")
+    return lo is not None and hi is not None and hi - lo <= 3 * HOUR * 1000
+
+
+# Aggregations that add floats: Vigil's engine sums with Kahan-Neumaier compensation as
+# Prometheus does since 2.50 (and 3.x), Prometheus 2.42 adds plainly, so their last bits may
+# differ. Their values are compared with a relative tolerance of 1e-9; everything else must
+# be equal to the last bit (the JSON strings).
+SUMS = ('sum by (instance) (rate(istio_requests_total[5m]))',
+        'sum(rate(container_cpu_usage_seconds_total[10m]))',
+        'histogram_quantile(0.9, sum by (le) (rate(istio_request_bytes_bucket[10m])))',
+        'avg by (pod) (jvm_memory_used_bytes)')
+REL_TOL = 1e-9
+INEXACT = [0]  # values that matched only within REL_TOL
+
+
+def queries(start, boundary, end):
+    """(path, params) pairs: raw selectors and functions over block-only, head-only and
+    spanning ranges. Times are Unix seconds; `boundary` is where the head starts."""
+    sels = ['{job="fleet"}', 'istio_requests_total{response_code="200"}',
+            'jvm_memory_used_bytes']
+    funcs = ['count({job="fleet"})',
+             'count by (__name__) ({job="fleet"})',
+             'rate(istio_requests_total[5m])',
+             'max_over_time(jvm_memory_used_bytes[1h])',
+             'count_over_time(istio_request_bytes_bucket[30m])',
+             'increase(node_cpu_seconds_total[1h])',
+             *SUMS]
+    block_t = start + (boundary - start) // 3
+    head_t = boundary + (end - boundary) // 2
+    out = []
+    for t in (block_t, boundary - 1, boundary + 60, head_t, end):
+        for s in sels:
+            out.append(("/api/v1/query", {"query": f"{s}[20m]", "time": t}))
+        for f in funcs:
+            out.append(("/api/v1/query", {"query": f, "time": t}))
+    for a, b in ((start, boundary - 1), (boundary, end), (start, end),
+                 (boundary - HOUR, boundary + HOUR)):
+        for q in sels + funcs:
+            out.append(("/api/v1/query_range",
+                        {"query": q, "start": a, "end": b, "step": max(60, (b - a) // 120)}))
+    return out
+
+
+def answer(url, path, params):
+    st, body = get_json(url + path, params, timeout=60)
+    check(st == 200 and body.get("status") == "success",
+          f"{path} {params} on {url}: {st} {str(body)[:300]}")
+    res = body["data"]["result"]
+    return sorted((json.dumps(r["metric"], sort_keys=True), r.get("values") or [r.get("value")])
+                  for r in res)
+
+
+def same_points(x, y, exact):
+    """Same timestamps; values equal as strings, or (not exact) within REL_TOL."""
+    if len(x) != len(y):
+        return False
+    for (tx, vx), (ty, vy) in zip(x, y):
+        if tx != ty:
+            return False
+        if vx == vy:
+            continue
+        if exact:
+            return False
+        INEXACT[0] += 1
+        fx, fy = float(vx), float(vy)
+        if not abs(fx - fy) <= REL_TOL * max(abs(fx), abs(fy)):
+            return False
+    return True
+
+
+def compare(a_url, b_url, qs, what):
+    """Every query answers with the same series (labels exact) and the same values."""
+    samples = 0
+    nonempty = 0
+    for path, params in qs:
+        a, b = answer(a_url, path, params), answer(b_url, path, params)
+        exact = params["query"] not in SUMS
+        ka, kb = [m for m, _ in a], [m for m, _ in b]
+        if ka != kb:
+            only_a, only_b = sorted(set(ka) - set(kb))[:3], sorted(set(kb) - set(ka))[:3]
+            raise AssertionError(f"{what}: {path} {params}: series only in the first: {only_a}, "
+                                 f"only in the second: {only_b}")
+        for (m, x), (_, y) in zip(a, b):
+            if not same_points(x, y, exact):
+                raise AssertionError(f"{what}: {path} {params}: {m}: {str(x)[:300]} vs "
+                                     f"{str(y)[:300]}")
+        nonempty += bool(a)
+        samples += sum(len(v) for _, v in a)
+    check(nonempty >= len(qs) * 3 // 4, f"{what}: only {nonempty} of {len(qs)} answers non-empty")
+    return samples
+
+
+def test_prometheus_data_dir_opens_in_vigil():
+    check(PROMETHEUS is not None, "prometheus not installed (Debian package prometheus)")
+    t0 = time.time()
+    now = int(time.time())
+    end1 = now - 7 * HOUR  # phase 1: [end1 - 14h, end1]; phase 2: (end1, now]
+    orig = os.path.join(tempdir("vigil-it-promdir-data-"), "data")
+    os.makedirs(orig)
+
+    # 1. Prometheus writes the directory.
+    prom, purl = start_prometheus(orig, "prometheus-1", remote_write=True)
+    stats = backfill([purl], 14 * HOUR, end1)
+    start = stats["start_ms"] // 1000
+    wait_until(lambda: head_settled(purl), 60, 0.5, "Prometheus' head compaction")
+    # A leveled compaction runs right after the head blocks are cut (else at the 1-minute tick).
+    wait_until(lambda: any(m["compaction"]["level"] >= 2 for m in blocks(orig).values()), 90, 0.5,
+               "a compacted (level >= 2) Prometheus block")
+    check(prom.stop() == 0, f"Prometheus did not stop cleanly:\n{prom.tail()}")
+    prom_blocks = blocks(orig)
+    wal = sorted(os.listdir(os.path.join(orig, "wal")))
+    check(len(prom_blocks) >= 3, f"Prometheus wrote {len(prom_blocks)} blocks")
+    check(any(n.startswith("checkpoint.") for n in wal) and any(n.isdigit() for n in wal),
+          f"no WAL checkpoint and segments: {wal}")
+    check(os.listdir(os.path.join(orig, "chunks_head")), "no chunks_head files")
+    boundary = max(m["maxTime"] for m in prom_blocks.values()) // 1000
+    levels = sorted(m["compaction"]["level"] for m in prom_blocks.values())
+    prom_checkpoints = {n for n in wal if n.startswith("checkpoint.")}
+
+    # 2. Vigil on a copy, Prometheus on the original.
+    copy = os.path.join(tempdir("vigil-it-promdir-copy-"), "data")
+    shutil.copytree(orig, copy)
+    vigil, vurl = start_vigil(copy, "vigil")
+    prom2, purl2 = start_prometheus(orig, "prometheus-2", remote_write=True)
+    check(metric_value(vurl, "prometheus_tsdb_blocks_loaded") == len(prom_blocks),
+          f"Vigil loaded {metric_value(vurl, 'prometheus_tsdb_blocks_loaded')} of "
+          f"{len(prom_blocks)} blocks")
+    check((metric_value(vurl, "prometheus_tsdb_head_series") or 0) >= TARGETS * SERIES,
+          "Vigil's head has not replayed Prometheus' WAL")
+    qs = queries(start, boundary, end1)
+    n1 = compare(vurl, purl2, qs, "Prometheus' directory")
+
+    # 3. The same new samples into both; both cut and compact blocks.
+    backfill([vurl, purl2], now - end1 - 15, now)
+    for u in (vurl, purl2):
+        wait_until(lambda: head_settled(u), 60, 0.5, f"head compaction of {u}")
+    # Vigil cut head blocks, merged some of Prometheus' blocks with them or each other
+    # (leveled compaction) and truncated the WAL with a checkpoint of its own.
+    now_blocks = blocks(copy)
+    vigil_blocks = set(now_blocks) - set(prom_blocks)
+    check(len(vigil_blocks) >= 2, f"Vigil wrote {len(vigil_blocks)} blocks into the copy")
+    merged = [u for u in vigil_blocks if now_blocks[u]["compaction"].get("parents")]
+    check(merged, "Vigil merged no blocks in the copy: "
+          + str({u: (m["minTime"], m["maxTime"]) for u, m in now_blocks.items()}))
+    new_checkpoints = {n for n in os.listdir(os.path.join(copy, "wal"))
+                       if n.startswith("checkpoint.")} - prom_checkpoints
+    check(new_checkpoints, "Vigil wrote no WAL checkpoint into the copy")
+    qs = queries(start, boundary, now)
+    n2 = compare(vurl, purl2, qs, "after more samples")
+    check(vigil.stop() == 0, f"Vigil did not stop cleanly:\n{vigil.tail()}")
+
+    # 4. Prometheus opens what Vigil left behind.
+    prom3, purl3 = start_prometheus(copy, "prometheus-on-vigil-copy")
+    loaded = metric_value(purl3, "prometheus_tsdb_blocks_loaded")
+    check(loaded == len(blocks(copy)), f"Prometheus loaded {loaded} of {len(blocks(copy))} blocks")
+    for m in ("prometheus_tsdb_wal_corruptions_total",
+              "prometheus_tsdb_mmap_chunk_corruptions_total"):
+        check(not metric_value(purl3, m), f"{m} = {metric_value(purl3, m)} on Vigil's copy")
+    with open(prom3.log_path, errors="replace") as f:
+        bad = [ln for ln in f if "level=error" in ln or "level=warn" in ln]
+    check(not bad, "Prometheus complained about Vigil's copy:\n" + "".join(bad[:10]))
+    n3 = compare(purl3, purl2, qs, "Prometheus on Vigil's copy")
+    prom3.stop()
+    prom2.stop()
+    for d in (orig, copy):
+        shutil.rmtree(os.path.dirname(d), ignore_errors=True)
+    print(f"Prometheus blocks {len(prom_blocks)} (levels {levels}), Vigil blocks "
+          f"{len(vigil_blocks)} ({len(merged)} merged); {len(qs)} queries x3 agree "
+          f"({n1}, {n2}, {n3} values, {INEXACT[0]} of them sums within {REL_TOL}); "
+          f"{time.time() - t0:.1f}s")
+
+
+if __name__ == "__main__":
+    main([test_prometheus_data_dir_opens_in_vigil])
