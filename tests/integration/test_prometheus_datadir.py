@@ -5,19 +5,22 @@ same again.
 
 1. Debian's Prometheus receives 14 h of simulated scrapes of a `vigil fleet` through its
    remote-write receiver (`vigil fleet --backfill`), cuts 2 h blocks, merges some into 6 h
-   blocks and keeps the newest hours in its head (WAL + chunks_head); then it is stopped.
+   blocks and keeps the newest hours in its head (WAL + chunks_head); then it is stopped, and
+   `promtool tsdb create-blocks-from openmetrics` adds a block overlapping Prometheus' blocks
+   (more samples of an existing series, and a new series), as a backfill does.
 2. `vigil server` opens a copy of the directory and Prometheus opens the original again:
    instant and range queries over block-only, head-only and spanning ranges (raw selectors,
    rate, sums, counts, quantiles) must give the same labels and the same values.
 3. Both then receive the same further 7 h of samples: each cuts head blocks and compacts
-   (Vigil writes blocks, a WAL checkpoint and chunks_head files into the copy), and they must
-   still agree over everything.
+   (Vigil writes blocks, merges the overlapping ones vertically and others by level, writes
+   a WAL checkpoint and chunks_head files into the copy), and they must still agree.
 4. Vigil stops and Prometheus opens the copy Vigil wrote to: it loads every block without
    error and answers the same as Prometheus on the original."""
 import json
 import os
 import re
 import shutil
+import subprocess
 import time
 
 from harness import (PROMETHEUS, VIGIL, Proc, check, free_port, get_json, main, metric_value,
@@ -28,6 +31,7 @@ ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 HOUR = 3600
 BLOCK_FLAGS = ["--storage.tsdb.min-block-duration=2h", "--storage.tsdb.max-block-duration=18h"]
 TARGETS, SERIES = 4, 50
+PROBE = "vigil_overlap_probe"  # a series only in the block promtool writes
 
 
 def blocks(data):
@@ -78,6 +82,42 @@ def backfill(urls, duration_s, end_s):
     return stats
 
 
+# Query times and steps are whole seconds and no sample lies on a whole second: Vigil's range
+# windows are left-open as in Prometheus 3 ((t - r, t]), 2.42's are closed ([t - r, t]), so a
+# sample exactly on a window's lower edge would be counted by 2.42 only (a known, documented
+# difference: docs/promql-compliance.md).
+ON_EDGE = "a sample on a whole second"
+
+
+def overlapping_samples(url, lo, hi):
+    """OpenMetrics text of samples in [lo, hi) (Unix seconds) that overlap what Prometheus
+    holds there: extra samples of an existing series at times it has none, and a new series."""
+    st, body = get_json(url + "/api/v1/query",
+                        {"query": f"jvm_memory_used_bytes[{hi - lo}s]", "time": hi})
+    check(st == 200 and body["data"]["result"], f"no jvm_memory_used_bytes in [{lo}, {hi}]")
+    series = min(body["data"]["result"], key=lambda r: json.dumps(r["metric"], sort_keys=True))
+    have = sorted(round(float(t) * 1000) for t, _ in series["values"])
+    esc = lambda v: v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    labels = ",".join(f'{k}="{esc(v)}"' for k, v in sorted(series["metric"].items())
+                      if k != "__name__")
+    lines = []
+    for i, t in enumerate(have):
+        t2 = t + 3500  # between two scrapes 15 s apart
+        t2 += t2 % 1000 == 0  # never on a whole second (see ON_EDGE)
+        if t2 < hi * 1000 and t2 not in have:
+            lines.append(f"jvm_memory_used_bytes{{{labels}}} {i * 1.5} {t2 / 1000:.3f}")
+    for t in range(lo * 1000 + 1234, hi * 1000, 10000):
+        lines.append(f'{PROBE}{{job="fleet",instance="probe"}} {t % 977} {t / 1000:.3f}')
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+def overlaps(metas):
+    """Pairs of blocks whose [minTime, maxTime) ranges overlap."""
+    ms = sorted(metas.items(), key=lambda kv: kv[1]["minTime"])
+    return [(a, b) for i, (a, ma) in enumerate(ms) for b, mb in ms[i + 1:]
+            if mb["minTime"] < ma["maxTime"]]
+
+
 def head_settled(url):
     """The head no longer spans more than 1.5 block ranges (nothing left to cut)."""
     lo = metric_value(url, "prometheus_tsdb_head_min_time")
@@ -97,11 +137,12 @@ REL_TOL = 1e-9
 INEXACT = [0]  # values that matched only within REL_TOL
 
 
-def queries(start, boundary, end):
+def queries(start, boundary, end, overlap):
     """(path, params) pairs: raw selectors and functions over block-only, head-only and
-    spanning ranges. Times are Unix seconds; `boundary` is where the head starts."""
+    spanning ranges, and over the range `overlap` (lo, hi) of overlapping blocks. Times are
+    Unix seconds; `boundary` is where the head starts."""
     sels = ['{job="fleet"}', 'istio_requests_total{response_code="200"}',
-            'jvm_memory_used_bytes']
+            'jvm_memory_used_bytes', PROBE]
     funcs = ['count({job="fleet"})',
              'count by (__name__) ({job="fleet"})',
              'rate(istio_requests_total[5m])',
@@ -112,13 +153,14 @@ def queries(start, boundary, end):
     block_t = start + (boundary - start) // 3
     head_t = boundary + (end - boundary) // 2
     out = []
-    for t in (block_t, boundary - 1, boundary + 60, head_t, end):
+    lo, hi = overlap
+    for t in (block_t, (lo + hi) // 2, hi, boundary - 1, boundary + 60, head_t, end):
         for s in sels:
             out.append(("/api/v1/query", {"query": f"{s}[20m]", "time": t}))
         for f in funcs:
             out.append(("/api/v1/query", {"query": f, "time": t}))
     for a, b in ((start, boundary - 1), (boundary, end), (start, end),
-                 (boundary - HOUR, boundary + HOUR)):
+                 (boundary - HOUR, boundary + HOUR), (lo - HOUR, hi + HOUR)):
         for q in sels + funcs:
             out.append(("/api/v1/query_range",
                         {"query": q, "start": a, "end": b, "step": max(60, (b - a) // 120)}))
@@ -170,7 +212,7 @@ def compare(a_url, b_url, qs, what):
                                      f"{str(y)[:300]}")
         nonempty += bool(a)
         samples += sum(len(v) for _, v in a)
-    check(nonempty >= len(qs) * 3 // 4, f"{what}: only {nonempty} of {len(qs)} answers non-empty")
+    check(nonempty >= len(qs) * 2 // 3, f"{what}: only {nonempty} of {len(qs)} answers non-empty")
     return samples
 
 
@@ -186,18 +228,33 @@ def test_prometheus_data_dir_opens_in_vigil():
     prom, purl = start_prometheus(orig, "prometheus-1", remote_write=True)
     stats = backfill([purl], 14 * HOUR, end1)
     start = stats["start_ms"] // 1000
+    check(all((stats["start_ms"] + t["offset_ms"]) % 1000 for t in stats["targets"]),
+          f"{ON_EDGE}: {stats['targets']}")
     wait_until(lambda: head_settled(purl), 60, 0.5, "Prometheus' head compaction")
     # A leveled compaction runs right after the head blocks are cut (else at the 1-minute tick).
     wait_until(lambda: any(m["compaction"]["level"] >= 2 for m in blocks(orig).values()), 90, 0.5,
                "a compacted (level >= 2) Prometheus block")
+    boundary = max(m["maxTime"] for m in blocks(orig).values()) // 1000
+    overlap = (boundary - 4 * HOUR, boundary - 3 * HOUR)
+    om = overlapping_samples(purl, *overlap)
     check(prom.stop() == 0, f"Prometheus did not stop cleanly:\n{prom.tail()}")
+    check(max(m["maxTime"] for m in blocks(orig).values()) // 1000 == boundary, "blocks changed")
+    # Blocks overlapping Prometheus' own, as `promtool tsdb create-blocks-from` backfills them.
+    before = set(blocks(orig))
+    om_path = os.path.join(LOG, "overlap.om")
+    with open(om_path, "w") as f:
+        f.write(om)
+    p = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om_path, orig],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, f"promtool create-blocks-from failed: {p.stdout} {p.stderr}")
     prom_blocks = blocks(orig)
+    backfilled = set(prom_blocks) - before
+    check(backfilled and overlaps(prom_blocks), f"promtool wrote no overlapping block: {p.stdout}")
     wal = sorted(os.listdir(os.path.join(orig, "wal")))
     check(len(prom_blocks) >= 3, f"Prometheus wrote {len(prom_blocks)} blocks")
     check(any(n.startswith("checkpoint.") for n in wal) and any(n.isdigit() for n in wal),
           f"no WAL checkpoint and segments: {wal}")
     check(os.listdir(os.path.join(orig, "chunks_head")), "no chunks_head files")
-    boundary = max(m["maxTime"] for m in prom_blocks.values()) // 1000
     levels = sorted(m["compaction"]["level"] for m in prom_blocks.values())
     prom_checkpoints = {n for n in wal if n.startswith("checkpoint.")}
 
@@ -211,7 +268,7 @@ def test_prometheus_data_dir_opens_in_vigil():
           f"{len(prom_blocks)} blocks")
     check((metric_value(vurl, "prometheus_tsdb_head_series") or 0) >= TARGETS * SERIES,
           "Vigil's head has not replayed Prometheus' WAL")
-    qs = queries(start, boundary, end1)
+    qs = queries(start, boundary, end1, overlap)
     n1 = compare(vurl, purl2, qs, "Prometheus' directory")
 
     # 3. The same new samples into both; both cut and compact blocks.
@@ -229,7 +286,13 @@ def test_prometheus_data_dir_opens_in_vigil():
     new_checkpoints = {n for n in os.listdir(os.path.join(copy, "wal"))
                        if n.startswith("checkpoint.")} - prom_checkpoints
     check(new_checkpoints, "Vigil wrote no WAL checkpoint into the copy")
-    qs = queries(start, boundary, now)
+    check(not overlaps(now_blocks), f"overlapping blocks left in the copy: {overlaps(now_blocks)}")
+    # promtool's blocks overlapped others and none overlap now: they were merged vertically
+    # (perhaps then merged again by level); their ULIDs live on in the sources.
+    sources = {s for m in now_blocks.values() for s in m["compaction"]["sources"]}
+    check(not backfilled & set(now_blocks) and backfilled <= sources,
+          f"Vigil did not merge promtool's overlapping blocks {backfilled}")
+    qs = queries(start, boundary, now, overlap)
     n2 = compare(vurl, purl2, qs, "after more samples")
     check(vigil.stop() == 0, f"Vigil did not stop cleanly:\n{vigil.tail()}")
 

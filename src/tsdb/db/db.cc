@@ -407,8 +407,13 @@ Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents
       return x->meta().ulid < y->meta().ulid;
     });
   }
-  VIGIL_LOG_INFO("tsdb", "Compacted blocks", "ulid={} mint={} maxt={} level={} parents={}",
-                 meta.ulid.ToString(), bo.mint, bo.maxt, bo.compaction_level, parents.size());
+  bool overlapping = false;
+  for (size_t i = 1; i < parents.size(); ++i) {
+    overlapping |= parents[i]->meta().min_time < parents[i - 1]->meta().max_time;
+  }
+  VIGIL_LOG_INFO("tsdb", "Compacted blocks",
+                 "ulid={} mint={} maxt={} level={} parents={} overlapping={}", meta.ulid.ToString(),
+                 bo.mint, bo.maxt, bo.compaction_level, parents.size(), overlapping);
   DeleteBlocks(parents);
   return Status::OK();
 }
