@@ -6,61 +6,6 @@
 namespace vigil::tsdb {
 namespace {
 
-class ConcatChunkSeriesSet final : public chunks::ChunkSeriesSet {
- public:
-  explicit ConcatChunkSeriesSet(std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets)
-      : sets_(std::move(sets)), ok_(sets_.size(), false), used_(sets_.size(), false) {}
-
-  bool Next() override {
-    if (!started_) {
-      started_ = true;
-      for (size_t i = 0; i < sets_.size(); ++i) ok_[i] = sets_[i]->Next();
-    } else {
-      for (size_t i = 0; i < sets_.size(); ++i) {
-        if (used_[i]) ok_[i] = sets_[i]->Next();
-      }
-    }
-    chunks_.clear();
-    const Labels* min = nullptr;
-    for (size_t i = 0; i < sets_.size(); ++i) {
-      used_[i] = false;
-      if (ok_[i] && (min == nullptr || Labels::Compare(sets_[i]->labels(), *min) < 0)) {
-        min = &sets_[i]->labels();
-      }
-    }
-    if (min == nullptr) return false;
-    for (size_t i = 0; i < sets_.size(); ++i) {
-      if (ok_[i] && Labels::Compare(sets_[i]->labels(), *min) == 0) {
-        used_[i] = true;
-        const auto& c = sets_[i]->chunks();
-        chunks_.insert(chunks_.end(), c.begin(), c.end());
-      }
-    }
-    for (size_t i = 0; i < sets_.size(); ++i) {
-      if (used_[i]) {
-        cur_ = sets_[i].get();
-        break;
-      }
-    }
-    return true;
-  }
-  const Labels& labels() const override { return cur_->labels(); }
-  const std::vector<chunks::Meta>& chunks() const override { return chunks_; }
-  Status Err() const override {
-    for (const auto& s : sets_) {
-      if (Status st = s->Err(); !st.ok()) return st;
-    }
-    return Status::OK();
-  }
-
- private:
-  std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets_;
-  std::vector<bool> ok_, used_;
-  bool started_ = false;
-  chunks::ChunkSeriesSet* cur_ = nullptr;
-  std::vector<chunks::Meta> chunks_;
-};
-
 int64_t AlignDown(int64_t t, int64_t width) {
   return t >= 0 ? width * (t / width) : width * ((t - width + 1) / width);
 }
@@ -129,11 +74,6 @@ std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
     }
   }
   return {};
-}
-
-std::unique_ptr<chunks::ChunkSeriesSet> NewConcatChunkSeriesSet(
-    std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets) {
-  return std::make_unique<ConcatChunkSeriesSet>(std::move(sets));
 }
 
 }  // namespace vigil::tsdb

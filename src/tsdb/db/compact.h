@@ -1,6 +1,6 @@
-// Block compaction (Prometheus' LeveledCompactor): the planner that picks adjacent blocks to
-// merge into one of the next larger range, and a ChunkSeriesSet that concatenates the
-// series of time-disjoint blocks for the block writer.
+// Block compaction (Prometheus' LeveledCompactor): the planner that picks the blocks to merge
+// next -- overlapping ones first, then adjacent ones into one of the next larger range. The
+// merge itself streams through tsdb/db/chunk_merge.h into the block writer.
 //
 // Ranges are min_block_duration × 3^i (Prometheus: ExponentialBlockRanges(min, 10, 3)), cut
 // at the first one above max_block_duration: 2h, 6h, 18h with the defaults (15d retention →
@@ -10,15 +10,13 @@
 // backfills, blocks copied in from elsewhere) are merged first, into one block spanning their
 // union (tsdb/db/chunk_merge.h merges their chunks).
 //
-// Pure functions and a single-threaded set; thread-safe as values.
+// Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "tsdb/block/meta.h"
-#include "tsdb/chunks/chunk_series.h"
 
 namespace vigil::tsdb {
 
@@ -40,10 +38,5 @@ std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>&
 // blocks with tombstones, or a failed compaction are skipped.
 std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
                                    const std::vector<int64_t>& ranges);
-
-// Concatenates sorted chunk series sets of time-disjoint blocks given oldest first: one
-// series per label set with the chunks of every set in order. Views are valid until Next().
-std::unique_ptr<chunks::ChunkSeriesSet> NewConcatChunkSeriesSet(
-    std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets);
 
 }  // namespace vigil::tsdb
