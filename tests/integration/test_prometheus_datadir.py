@@ -220,7 +220,9 @@ def compare(a_url, b_url, qs, what):
 
 
 def test_prometheus_data_dir_opens_in_vigil():
-    check(PROMETHEUS is not None, "prometheus not installed (Debian package prometheus)")
+    promtool = shutil.which("promtool")
+    check(PROMETHEUS is not None and promtool is not None,
+          "prometheus or promtool not installed (Debian package prometheus)")
     t0 = time.time()
     now = int(time.time())
     end1 = now - 7 * HOUR  # phase 1: [end1 - 14h, end1]; phase 2: (end1, now]
@@ -247,7 +249,7 @@ def test_prometheus_data_dir_opens_in_vigil():
     om_path = os.path.join(LOG, "overlap.om")
     with open(om_path, "w") as f:
         f.write(om)
-    p = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om_path, orig],
+    p = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", om_path, orig],
                        capture_output=True, text=True, timeout=60)
     check(p.returncode == 0, f"promtool create-blocks-from failed: {p.stdout} {p.stderr}")
     prom_blocks = blocks(orig)
