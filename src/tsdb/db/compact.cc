@@ -23,31 +23,8 @@ std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms
   return out;
 }
 
-std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>& metas) {
-  std::vector<size_t> run;
-  if (metas.size() < 2) return run;
-  int64_t global_maxt = metas[0].max_time;
-  for (size_t i = 1; i < metas.size(); ++i) {
-    if (metas[i].min_time < global_maxt) {
-      if (run.empty()) run.push_back(i - 1);
-      run.push_back(i);
-    } else if (!run.empty()) {
-      break;
-    }
-    global_maxt = std::max(global_maxt, metas[i].max_time);
-  }
-  return run;
-}
-
 std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
                                    const std::vector<int64_t>& ranges) {
-  // Vertical compaction first (Prometheus does it regardless of the ranges).
-  if (std::vector<size_t> run = SelectOverlappingBlocks(metas); !run.empty()) {
-    const bool usable = std::none_of(run.begin(), run.end(), [&](size_t i) {
-      return metas[i].compaction.failed || metas[i].stats.num_tombstones > 0;
-    });
-    if (usable) return run;
-  }
   if (ranges.size() < 2 || metas.size() < 2) return {};
   const size_t n = metas.size() - 1;  // the newest block waits a full range
   const int64_t high_time = metas[n - 1].min_time;
@@ -74,6 +51,31 @@ std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
     }
   }
   return {};
+}
+
+std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>& metas) {
+  std::vector<size_t> run;
+  if (metas.size() < 2) return run;
+  int64_t global_maxt = metas[0].max_time;
+  for (size_t i = 1; i < metas.size(); ++i) {
+    if (metas[i].min_time < global_maxt) {
+      if (run.empty()) run.push_back(i - 1);
+      run.push_back(i);
+    } else if (!run.empty()) {
+      break;
+    }
+    global_maxt = std::max(global_maxt, metas[i].max_time);
+  }
+  return run;
+}
+
+std::vector<size_t> PlanVerticalCompaction(const std::vector<block::BlockMeta>& metas) {
+  std::vector<size_t> run = SelectOverlappingBlocks(metas);
+  const bool usable = std::none_of(run.begin(), run.end(), [&](size_t i) {
+    // TODO: merge runs with tombstones once Block::NewChunkSeriesSet leaves deleted data out.
+    return metas[i].compaction.failed || metas[i].stats.num_tombstones > 0;
+  });
+  return usable ? run : std::vector<size_t>{};
 }
 
 }  // namespace vigil::tsdb

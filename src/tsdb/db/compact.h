@@ -23,20 +23,23 @@ namespace vigil::tsdb {
 // min × 3^i for i = 0.. while <= max (at least {min}).
 std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms);
 
-// Prometheus' selectOverlappingDirs: with `metas` sorted by min_time, the first run of
-// blocks that overlap (each starts before the largest max_time of the blocks before it in
-// the run), as indices; empty if no two blocks overlap. The newest block is not left out.
-std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>& metas);
-
 // The blocks to merge next, as indices into `metas` (sorted by min_time), or empty. As
-// Prometheus' plan(): first the overlapping run of SelectOverlappingBlocks, unless one of
-// its blocks has tombstones or a failed compaction (then planning goes on without it).
-// Otherwise the newest block is left out; for each range above the first, blocks
+// Prometheus' plan(): the newest block is left out; for each range above the first, blocks
 // are grouped by aligned windows of that range (a block crossing a window boundary is in no
 // group); the first group with more than one block that either fills its window or ends at
 // or before the newest remaining block's start is chosen. Groups with overlapping blocks,
 // blocks with tombstones, or a failed compaction are skipped.
 std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
                                    const std::vector<int64_t>& ranges);
+
+// Prometheus' selectOverlappingDirs: with `metas` sorted by min_time, the first run of
+// blocks that overlap (each starts before the largest max_time of the blocks before it in
+// the run), as indices; empty if no two blocks overlap. The newest block is not left out.
+std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>& metas);
+
+// Vertical compaction, planned before PlanCompaction (Prometheus' plan() does the same):
+// the run of SelectOverlappingBlocks, or empty when there is none or one of its blocks has
+// a failed compaction or tombstones (the run is then left to queries to merge).
+std::vector<size_t> PlanVerticalCompaction(const std::vector<block::BlockMeta>& metas);
 
 }  // namespace vigil::tsdb

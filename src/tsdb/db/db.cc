@@ -334,7 +334,8 @@ Result<int> DB::CompactBlocksLocked() {
       // As Prometheus' meta.json flag (kept in memory here): not planned again.
       if (failed_compactions_.count(b->meta().ulid) > 0) metas.back().compaction.failed = true;
     }
-    std::vector<size_t> plan = PlanCompaction(metas, ranges);
+    std::vector<size_t> plan = PlanVerticalCompaction(metas);
+    if (plan.empty()) plan = PlanCompaction(metas, ranges);
     if (plan.empty()) break;
     std::vector<std::shared_ptr<block::Block>> parents;
     for (size_t i : plan) parents.push_back(blocks[i]);

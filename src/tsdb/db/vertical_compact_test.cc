@@ -68,22 +68,19 @@ TEST(SelectOverlappingBlocks, Table) {
     std::vector<block::BlockMeta> metas;
     for (auto [a, b] : c.blocks) metas.push_back(M(a, b));
     EXPECT_EQ(SelectOverlappingBlocks(metas), c.want);
-    // The planner takes the run first, whatever the ranges.
-    if (!c.want.empty()) {
-      EXPECT_EQ(PlanCompaction(metas, {20, 60, 180}), c.want);
-    }
+    EXPECT_EQ(PlanVerticalCompaction(metas), c.want);
   }
-  // Tombstones or a failed compaction keep a run out of planning; leveled planning goes on
-  // with the other blocks.
+  // Tombstones or a failed compaction keep a run out of vertical compaction (queries still
+  // merge it); leveled planning skips groups that overlap and goes on with the others.
   std::vector<block::BlockMeta> metas = {M(0, 20),   M(10, 30),   M(60, 80),
                                          M(80, 100), M(100, 120), M(120, 140)};
+  EXPECT_EQ(PlanVerticalCompaction(metas), (std::vector<size_t>{0, 1}));
   metas[1].stats.num_tombstones = 1;
-  EXPECT_EQ(PlanCompaction(metas, {20, 60, 180}), (std::vector<size_t>{2, 3, 4}));
+  EXPECT_TRUE(PlanVerticalCompaction(metas).empty());
   metas[1].stats.num_tombstones = 0;
   metas[0].compaction.failed = true;
+  EXPECT_TRUE(PlanVerticalCompaction(metas).empty());
   EXPECT_EQ(PlanCompaction(metas, {20, 60, 180}), (std::vector<size_t>{2, 3, 4}));
-  metas[0].compaction.failed = false;
-  EXPECT_EQ(PlanCompaction(metas, {20, 60, 180}), (std::vector<size_t>{0, 1}));
 }
 
 // A chunk series set over fixed series (label set -> chunks), for the merge tests.
