@@ -4,8 +4,9 @@ on that directory; after Vigil ran on (a copy of) it, Prometheus opens the copy 
 same again.
 
 1. Debian's Prometheus receives 14 h of simulated scrapes of a `vigil fleet` through its
-   remote-write receiver (`vigil fleet --backfill`), cuts 2 h blocks, merges some into 6 h
-   blocks and keeps the newest hours in its head (WAL + chunks_head); then it is stopped, and
+   remote-write receiver (`vigil fleet --backfill`, in four parts), cuts 2 h blocks, merges
+   some into 6 h blocks and keeps the newest hours in its head (WAL with a checkpoint,
+   chunks_head); then it is stopped, and
    `promtool tsdb create-blocks-from openmetrics` adds a block overlapping Prometheus' blocks
    (more samples of an existing series, and a new series), as a backfill does.
 2. `vigil server` opens a copy of the directory and Prometheus opens the original again:
@@ -231,11 +232,15 @@ def test_prometheus_data_dir_opens_in_vigil():
 
     # 1. Prometheus writes the directory.
     prom, purl = start_prometheus(orig, "prometheus-1", remote_write=True)
-    stats = backfill([purl], 14 * HOUR, end1)
-    start = stats["start_ms"] // 1000
-    check(all((stats["start_ms"] + t["offset_ms"]) % 1000 for t in stats["targets"]),
-          f"{ON_EDGE}: {stats['targets']}")
-    wait_until(lambda: head_settled(purl), 60, 0.5, "Prometheus' head compaction")
+    # In four parts, each followed by a head compaction: every compaction run starts a WAL
+    # segment, and Prometheus writes a checkpoint only once there are four or more.
+    start = None
+    for k in range(4):
+        stats = backfill([purl], 14 * HOUR // 4, end1 - (3 - k) * (14 * HOUR // 4))
+        start = start or stats["start_ms"] // 1000
+        check(all((stats["start_ms"] + t["offset_ms"]) % 1000 for t in stats["targets"]),
+              f"{ON_EDGE}: {stats['targets']}")
+        wait_until(lambda: head_settled(purl), 60, 0.5, "Prometheus' head compaction")
     # A leveled compaction runs right after the head blocks are cut (else at the 1-minute tick).
     wait_until(lambda: any(m["compaction"]["level"] >= 2 for m in blocks(orig).values()), 90, 0.5,
                "a compacted (level >= 2) Prometheus block")
