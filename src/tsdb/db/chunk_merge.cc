@@ -86,37 +86,47 @@ class MergeChunkSeriesSet final : public chunks::ChunkSeriesSet {
     size_t set;  // index into sets_: the higher wins equal timestamps
   };
 
-  // Merges in_[begin, end) sample by sample into new chunks appended to chunks_.
+  // Merges in_[begin, end) (sorted by mint) sample by sample into new chunks appended to
+  // chunks_. Chunks are opened only when the merge reaches their mint and dropped when
+  // exhausted, so each step looks at the chunks overlapping that time, not the whole group.
   Status MergeGroup(size_t begin, size_t end) {
     const size_t n = end - begin;
     its_.resize(n);
-    live_.assign(n, false);
-    for (size_t k = 0; k < n; ++k) {
-      const chunks::Meta& m = in_[begin + k].meta;
-      if (m.encoding != chunkenc::Encoding::kXor) {
-        return Status::InvalidArgument(
-            fmt::format("cannot merge overlapping {} chunks", chunkenc::EncodingName(m.encoding)));
-      }
-      its_[k].Reset(m.data);
-      VIGIL_RETURN_IF_ERROR(Advance(k));
-    }
+    active_.clear();
+    size_t next = 0;  // the next chunk to open
     chunkenc::XorChunk out;
     int64_t out_mint = 0, last_t = 0;
     bool any = false;
     while (true) {
-      // The smallest timestamp; on a tie the input of the highest set (then the later
-      // chunk) wins.
-      int win = -1;
-      int64_t t = 0;
-      for (size_t k = 0; k < n; ++k) {
-        if (!live_[k]) continue;
-        const int64_t kt = its_[k].AtT();
-        if (win < 0 || kt < t || (kt == t && in_[begin + k].set >= in_[begin + size_t(win)].set)) {
-          win = int(k);
-          t = kt;
+      int64_t t = INT64_MAX;
+      for (size_t k : active_) t = std::min(t, its_[k].AtT());
+      // A chunk not open yet starts at its mint: it can hold the next sample only if its
+      // mint is not after the smallest current timestamp.
+      while (next < n && (active_.empty() || in_[begin + next].meta.mint <= t)) {
+        const chunks::Meta& m = in_[begin + next].meta;
+        if (m.encoding != chunkenc::Encoding::kXor) {
+          return Status::InvalidArgument(fmt::format("cannot merge overlapping {} chunks",
+                                                     chunkenc::EncodingName(m.encoding)));
+        }
+        its_[next].Reset(m.data);
+        if (its_[next].Next()) {
+          active_.push_back(next);
+          t = std::min(t, its_[next].AtT());
+        } else {
+          VIGIL_RETURN_IF_ERROR(its_[next].Err());
+        }
+        ++next;
+      }
+      if (active_.empty()) break;
+      // On a tie the input of the highest set (then the later chunk) wins.
+      size_t win = n;
+      for (size_t k : active_) {
+        if (its_[k].AtT() != t) continue;
+        if (win == n || in_[begin + k].set > in_[begin + win].set ||
+            (in_[begin + k].set == in_[begin + win].set && k > win)) {
+          win = k;
         }
       }
-      if (win < 0) break;
       // A timestamp not after the last one written can only come from a damaged chunk that
       // is not in order: dropped, as the head drops out-of-order samples.
       if (!any || t > last_t) {
@@ -125,21 +135,22 @@ class MergeChunkSeriesSet final : public chunks::ChunkSeriesSet {
           out = chunkenc::XorChunk();
         }
         if (out.NumSamples() == 0) out_mint = t;
-        out.Append(t, its_[size_t(win)].AtV());
+        out.Append(t, its_[win].AtV());
         last_t = t;
         any = true;
       }
-      for (size_t k = 0; k < n; ++k) {
-        if (live_[k] && its_[k].AtT() <= t) VIGIL_RETURN_IF_ERROR(Advance(k));
+      for (size_t i = 0; i < active_.size();) {
+        const size_t k = active_[i];
+        if (its_[k].AtT() <= t && !its_[k].Next()) {
+          VIGIL_RETURN_IF_ERROR(its_[k].Err());
+          active_[i] = active_.back();  // order does not matter: ties go by (set, chunk)
+          active_.pop_back();
+          continue;
+        }
+        ++i;
       }
     }
     if (out.NumSamples() > 0) Flush(out, out_mint, last_t);
-    return Status::OK();
-  }
-
-  Status Advance(size_t k) {
-    live_[k] = its_[k].Next();
-    if (!live_[k]) return its_[k].Err();
     return Status::OK();
   }
 
@@ -154,9 +165,9 @@ class MergeChunkSeriesSet final : public chunks::ChunkSeriesSet {
   chunks::ChunkSeriesSet* cur_ = nullptr;
   std::vector<Input> in_;
   std::vector<chunks::Meta> chunks_;
-  std::deque<std::string> bytes_;  // re-encoded chunks of the current series
-  std::vector<chunkenc::XorIterator> its_;
-  std::vector<bool> live_;
+  std::deque<std::string> bytes_;           // re-encoded chunks of the current series
+  std::vector<chunkenc::XorIterator> its_;  // one per chunk of the group being merged
+  std::vector<size_t> active_;              // open chunks with samples left
   Status err_;
 };
 

@@ -14,7 +14,9 @@
 //    so query answers do not change when overlapping blocks are compacted).
 //
 // Memory: one series at a time -- its chunk list and the bytes of its re-encoded chunks --
-// plus one decoder per chunk of the group being merged.
+// plus one decoder per chunk of the group being merged (no heap: decoders read the mapped
+// chunk bytes). Chunks are opened when the merge reaches their mint, so each merged sample
+// costs work in the chunks overlapping its time only, however long the group.
 //
 // Views (labels, chunk bytes) are valid until the next Next(). Used by one thread at a time.
 #pragma once

@@ -185,6 +185,56 @@ TEST(MergeChunkSeriesSet, PassesDisjointChunksThroughAndMergesOverlapsLaterWins)
   EXPECT_TRUE(merged->Err().ok());
 }
 
+// One long chunk overlapped by many short ones of another set (and by chunks starting at the
+// same time): one group, merged with chunks opened as the merge reaches them.
+TEST(MergeChunkSeriesSet, LongGroupOfManyChunks) {
+  const Labels a = Labels::FromPairs({{"__name__", "a"}});
+  auto s0 = std::make_unique<FixedChunkSet>();
+  auto s1 = std::make_unique<FixedChunkSet>();
+  auto s2 = std::make_unique<FixedChunkSet>();
+  s0->Add(a, {Range(0, 20000, 100, 0)});
+  std::vector<std::vector<Sample>> shorts;
+  for (int64_t k = 0; k < 40; ++k) shorts.push_back(Range(k * 500, k * 500 + 400, 7, 1e6));
+  s1->Add(a, shorts);
+  s2->Add(a, {Range(0, 700, 50, 2e6), Range(19000, 25000, 100, 2e6)});
+  std::map<int64_t, double> want;  // later sets win
+  for (const Sample& x : Range(0, 20000, 100, 0)) want[x.t] = x.v;
+  for (const auto& c : shorts) {
+    for (const Sample& x : c) want[x.t] = x.v;
+  }
+  for (const Sample& x : Range(0, 700, 50, 2e6)) want[x.t] = x.v;
+  for (const Sample& x : Range(19000, 25000, 100, 2e6)) want[x.t] = x.v;
+  std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets;
+  sets.push_back(std::move(s0));
+  sets.push_back(std::move(s1));
+  sets.push_back(std::move(s2));
+  auto merged = NewMergeChunkSeriesSet(std::move(sets));
+  ASSERT_TRUE(merged->Next());
+  std::vector<Sample> got;
+  int64_t prev_maxt = INT64_MIN;
+  for (const chunks::Meta& m : merged->chunks()) {
+    EXPECT_GT(m.mint, prev_maxt);
+    prev_maxt = m.maxt;
+    chunkenc::XorIterator it(m.data);
+    uint32_t n = 0;
+    while (it.Next()) {
+      got.push_back(Sample{it.AtT(), it.AtV()});
+      ++n;
+    }
+    EXPECT_TRUE(it.Err().ok());
+    EXPECT_LE(n, kMergedSamplesPerChunk);
+    EXPECT_EQ(got.back().t, m.maxt);
+  }
+  ASSERT_EQ(got.size(), want.size());
+  size_t i = 0;
+  for (const auto& [t, v] : want) {
+    ASSERT_TRUE(SameSample(got[i], Sample{t, v})) << "at " << t;
+    ++i;
+  }
+  EXPECT_FALSE(merged->Next());
+  EXPECT_TRUE(merged->Err().ok());
+}
+
 TEST(MergeChunkSeriesSet, DamagedChunkIsAnError) {
   const Labels a = Labels::FromPairs({{"__name__", "a"}});
   auto s0 = std::make_unique<FixedChunkSet>();
