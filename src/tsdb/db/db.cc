@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "base/failpoint.h"
 #include "base/logging.h"
 #include "tsdb/block/block_writer.h"
 #include "tsdb/db/compact.h"
@@ -337,7 +338,8 @@ Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents
   }
   VIGIL_LOG_INFO("tsdb", "Compacted blocks", "ulid={} mint={} maxt={} level={} parents={}",
                  meta.ulid.ToString(), bo.mint, bo.maxt, bo.compaction_level, parents.size());
-  DeleteBlocks(parents);
+  VIGIL_FAILPOINT("db.compact_blocks.after_write");
+  DeleteBlocks(parents, "db.compact_blocks.mid_delete");
   return Status::OK();
 }
 
@@ -380,6 +382,7 @@ Status DB::CompactRange(int64_t mint, int64_t maxt) {
                    meta.ulid.ToString(), mint, maxt, meta.stats.num_series);
     WaitForReaders(mark, maxt);
   }
+  VIGIL_FAILPOINT("db.compact_head.before_truncate");
   auto ts = head_->Truncate(maxt);
   if (!ts.has_value()) {
     // The block holds the data; the head's on-disk part is retried at the next truncation.
@@ -432,11 +435,12 @@ int DB::ApplyRetentionLocked() {
     VIGIL_LOG_INFO("tsdb", "Deleting block beyond retention", "ulid={} mint={} maxt={}",
                    b->meta().ulid.ToString(), b->meta().min_time, b->meta().max_time);
   }
-  DeleteBlocks(doomed);
+  DeleteBlocks(doomed, "db.retention.mid_delete");
   return int(doomed.size());
 }
 
-void DB::DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed) {
+void DB::DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed,
+                      const char* failpoint) {
   MutexLock l(&mu_);
   for (const auto& b : doomed) {
     blocks_.erase(std::remove(blocks_.begin(), blocks_.end(), b), blocks_.end());
@@ -448,6 +452,7 @@ void DB::DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed) 
       dir = b->dir();
     }
     doomed_.push_back(Doomed{b, std::move(dir)});
+    VIGIL_FAILPOINT(failpoint);
   }
   fs_->SyncDir(opts_.dir).IgnoreError();
 }

@@ -130,8 +130,10 @@ class DB final : public storage::Storage {
   Status Init();
   // Writes [mint, maxt) of the head as a block and lists it (compact_mu_ held).
   Status CompactRange(int64_t mint, int64_t maxt) VIGIL_REQUIRES(compact_mu_);
-  // Removes `doomed` from the list; their directories go when unreferenced.
-  void DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed);
+  // Removes `doomed` from the list; their directories go when unreferenced. `failpoint` is
+  // hit after each rename (base/failpoint.h).
+  void DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed,
+                    const char* failpoint);
   // Deletes renamed block directories no querier holds any more.
   void ReapDeleted();
   uint64_t HeadDiskBytes();
