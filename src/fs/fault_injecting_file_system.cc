@@ -11,7 +11,7 @@ class FaultInjectingFileSystem::File final : public WritableFile {
 
   Status Append(std::string_view data) override {
     int err = 0;
-    const uint64_t ok = fs_->Admit(data.size(), &err);
+    const uint64_t ok = fs_->Admit(base_->path(), data.size(), &err);
     if (ok > 0) VIGIL_RETURN_IF_ERROR(base_->Append(data.substr(0, size_t(ok))));
     if (err != 0) return ErrnoStatus("write", base_->path(), err);
     return Status::OK();
@@ -51,6 +51,11 @@ void FaultInjectingFileSystem::FailSyncs(int err) {
   sync_err_ = err;
 }
 
+void FaultInjectingFileSystem::SetFaultPathFilter(std::string substring) {
+  MutexLock l(&mu_);
+  path_filter_ = std::move(substring);
+}
+
 void FaultInjectingFileSystem::ClearFaults() {
   MutexLock l(&mu_);
   write_limit_ = false;
@@ -62,21 +67,24 @@ uint64_t FaultInjectingFileSystem::bytes_appended() const {
   return appended_;
 }
 
-uint64_t FaultInjectingFileSystem::Admit(uint64_t want, int* err) {
+uint64_t FaultInjectingFileSystem::Admit(const std::string& path, uint64_t want, int* err) {
   MutexLock l(&mu_);
   uint64_t ok = want;
-  if (write_limit_ && want > write_budget_) {
+  const bool limited = write_limit_ && path.find(path_filter_) != std::string::npos;
+  if (limited && want > write_budget_) {
     ok = write_budget_;
     *err = write_err_;
   }
-  if (write_limit_) write_budget_ -= ok;
+  if (limited) write_budget_ -= ok;
   appended_ += ok;
   return ok;
 }
 
 Status FaultInjectingFileSystem::CheckSync(const std::string& path) {
   MutexLock l(&mu_);
-  if (sync_err_ != 0) return ErrnoStatus("fdatasync", path, sync_err_);
+  if (sync_err_ != 0 && path.find(path_filter_) != std::string::npos) {
+    return ErrnoStatus("fdatasync", path, sync_err_);
+  }
   return Status::OK();
 }
 
