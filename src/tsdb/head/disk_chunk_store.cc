@@ -38,7 +38,7 @@ Status DiskChunkStore::Scan(const std::function<Status(const chunks::HeadChunkMe
       map.reset();
       cur_file = file;
       released_to = 0;
-      if (Result<chunks::HeadChunk> c = files_->Chunk(m.ref); c.has_value()) {
+      if (Result<chunks::HeadChunk> c = files_->Chunk(m.ref); c.has_value() && !c->buffered) {
         map = std::move(c->mapping);
       }
     }
@@ -93,8 +93,8 @@ void DiskChunkStore::ReleasePages() {
   }
   for (const auto& [seq, ref] : refs) {
     Result<chunks::HeadChunk> c = files_->Chunk(ref);
-    if (!c.has_value()) {
-      if (c.error().IsNotFound()) {
+    if (!c.has_value() || c->buffered) {
+      if (!c.has_value() && c.error().IsNotFound()) {
         MutexLock l(&mu_);
         file_refs_.erase(seq);
       }
@@ -112,11 +112,9 @@ Result<ChunkMeta> DiskChunkStore::Read(uint64_t ref) const {
     return Status::Corruption("head chunk " + std::to_string(ref) + ": unsupported encoding " +
                               std::string(chunkenc::EncodingName(c.view.encoding)));
   }
-  // The record header (series ref, mint, maxt) precedes the chunk in the same mapping.
-  const char* rec = c.mapping->data() + chunks::HeadChunkOffset(ref);
   ChunkMeta m;
-  m.mint = int64_t(DecodeBE64(rec + 8));
-  m.maxt = int64_t(DecodeBE64(rec + 16));
+  m.mint = c.mint;
+  m.maxt = c.maxt;
   m.bytes = c.view.data;
   m.hold = std::move(c.mapping);
   return m;
