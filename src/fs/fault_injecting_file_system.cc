@@ -51,6 +51,19 @@ void FaultInjectingFileSystem::FailSyncs(int err) {
   sync_err_ = err;
 }
 
+void FaultInjectingFileSystem::FailCreates(int err) {
+  MutexLock l(&mu_);
+  create_err_ = err;
+}
+
+Status FaultInjectingFileSystem::CheckCreate(const std::string& path) {
+  MutexLock l(&mu_);
+  if (create_err_ != 0 && path.find(path_filter_) != std::string::npos) {
+    return ErrnoStatus("open", path, create_err_);
+  }
+  return Status::OK();
+}
+
 void FaultInjectingFileSystem::SetFaultPathFilter(std::string substring) {
   MutexLock l(&mu_);
   path_filter_ = std::move(substring);
@@ -60,6 +73,7 @@ void FaultInjectingFileSystem::ClearFaults() {
   MutexLock l(&mu_);
   write_limit_ = false;
   sync_err_ = 0;
+  create_err_ = 0;
 }
 
 uint64_t FaultInjectingFileSystem::bytes_appended() const {
@@ -102,6 +116,7 @@ void FaultInjectingFileSystem::Track(const std::string& path, uint64_t size, boo
 
 Result<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::NewWritableFile(
     const std::string& path) {
+  VIGIL_RETURN_IF_ERROR(CheckCreate(path));
   VIGIL_ASSIGN_OR_RETURN(auto f, base_->NewWritableFile(path));
   Track(path, 0, /*synced=*/true);  // the truncation to zero is what a crash would keep
   return std::unique_ptr<WritableFile>(new File(this, std::move(f)));
@@ -109,6 +124,7 @@ Result<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::NewWritableFile(
 
 Result<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::NewAppendableFile(
     const std::string& path) {
+  if (!base_->Exists(path)) VIGIL_RETURN_IF_ERROR(CheckCreate(path));
   VIGIL_ASSIGN_OR_RETURN(auto f, base_->NewAppendableFile(path));
   {
     MutexLock l(&mu_);

@@ -117,9 +117,14 @@ TEST(FaultInjectingFileSystemTest, PathFilterLimitsFaultsToMatchingFiles) {
   EXPECT_NE(s.ToString().find("Input/output error"), std::string::npos) << s.ToString();
   EXPECT_EQ((*wal)->Size(), 4u);  // the short write
   EXPECT_NE((*wal)->Sync().ToString().find("No space left on device"), std::string::npos);
+  ffs.FailCreates(ENOSPC);
+  EXPECT_TRUE(ffs.NewWritableFile(JoinPath(d.path(), "chunks")).has_value());
+  EXPECT_FALSE(ffs.NewWritableFile(JoinPath(d.path(), "wal-000002")).has_value());
+  EXPECT_TRUE(ffs.NewAppendableFile(JoinPath(d.path(), "wal-000001")).has_value());  // exists
   ffs.ClearFaults();
   EXPECT_TRUE((*wal)->Append("x").ok());
   EXPECT_TRUE((*wal)->Sync().ok());
+  EXPECT_TRUE(ffs.NewWritableFile(JoinPath(d.path(), "wal-000002")).has_value());
 }
 
 TEST(FaultInjectingFileSystemTest, CrashDropsUnsyncedTail) {
