@@ -250,6 +250,43 @@ TEST_P(DBFaultTest, HeadChunkWriteFailureLosesNoAcknowledgedSample) {
   EXPECT_TRUE(Serves(db->get(), acked, maybe));
 }
 
+// No inode for the next head chunk file (the head truncation finished the current one):
+// the cut chunks wait in memory, stay readable, go into blocks, and are written to a file
+// in order once files can be created again.
+TEST(DBFault, HeadChunkFileCreationFailureKeepsChunksInMemory) {
+  fs::TempDir d;
+  fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
+  const auto series = Series(9 * kHour);
+  Dump acked, maybe;
+  {
+    auto db = DB::Open(Options(d.path(), &ffs));
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + 4 * kHour, &acked, &maybe).ok());
+    ASSERT_GE(*(*db)->CompactHead(), 1);  // truncation finishes the current chunk file
+    ffs.SetFaultPathFilter("chunks_head");
+    ffs.FailCreates(ENOSPC);
+    for (int64_t t = kT0 + 4 * kHour; t < kT0 + 7 * kHour; t += 10 * 60000) {
+      ASSERT_TRUE(AppendRange(db->get(), series, t, t + 10 * 60000, &acked, &maybe).ok());
+    }
+    EXPECT_GT((*db)->head()->MemoryByStructure().chunk_store, size_t(1) << 20);  // waiting
+    EXPECT_TRUE(Serves(db->get(), acked));
+    ffs.ClearFaults();  // the next cut writes the waiting chunks first
+    for (int64_t t = kT0 + 7 * kHour; t < kT0 + 9 * kHour; t += 10 * 60000) {
+      ASSERT_TRUE(AppendRange(db->get(), series, t, t + 10 * 60000, &acked, &maybe).ok());
+    }
+    EXPECT_TRUE(Serves(db->get(), acked));
+    auto n = (*db)->CompactHead();
+    ASSERT_TRUE(n.has_value()) << n.error().ToString();
+    EXPECT_GE(*n, 1);
+    EXPECT_TRUE(Serves(db->get(), acked));
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = DB::Open(Options(d.path(), nullptr));
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  EXPECT_TRUE(Serves(db->get(), acked, maybe));
+  EXPECT_EQ((*db)->head()->Counters().replay_dropped_chunks, 0u);  // in order on disk
+}
+
 // Writing a block from the head fails: CompactHead returns the cause, counts the failure,
 // leaves no temporary directory and no block, and the head keeps the data.
 TEST_P(DBFaultTest, HeadCompactionFailureKeepsTheHead) {
