@@ -274,7 +274,10 @@ Result<int> DB::CompactBlocksLocked() {
   while (true) {
     std::vector<std::shared_ptr<block::Block>> blocks = Blocks();
     std::vector<block::BlockMeta> metas;
-    for (const auto& b : blocks) metas.push_back(b->meta());
+    for (const auto& b : blocks) {
+      metas.push_back(b->meta());
+      if (compaction_failed_.count(b->meta().ulid) != 0) metas.back().compaction.failed = true;
+    }
     std::vector<size_t> plan = PlanCompaction(metas, ranges);
     if (plan.empty()) break;
     std::vector<std::shared_ptr<block::Block>> parents;
@@ -286,6 +289,11 @@ Result<int> DB::CompactBlocksLocked() {
       compactions_failed_.fetch_add(1, std::memory_order_relaxed);
       VIGIL_LOG_ERROR("tsdb", "Block compaction failed", "blocks={} err={}", parents.size(),
                       LogQuote(s.ToString()));
+      // Damaged data fails every retry: leave these blocks out of later plans (Prometheus
+      // marks them compaction-failed); transient errors (IOError) are retried.
+      if (s.IsCorruption()) {
+        for (const auto& p : parents) compaction_failed_.insert(p->meta().ulid);
+      }
       return s;
     }
     ++written;

@@ -15,7 +15,8 @@
 // the block's maxt. A failed write changes nothing (the head keeps its data) and is counted.
 // Then adjacent blocks are merged into blocks of 3x, 9x, ... the range up to
 // max_block_duration_ms (tsdb/db/compact.h); parents of a merged block found at open (a
-// crash before they were deleted) are deleted.
+// crash before they were deleted) are deleted. Blocks whose merge failed on damaged data
+// (Corruption) are left out of later plans until a restart.
 // Retention runs after each compaction: blocks whose maxt is more than retention_ms older
 // than the newest block's maxt are deleted, then the oldest blocks while blocks + WAL +
 // chunks_head exceed retention_bytes.
@@ -36,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -161,6 +163,8 @@ class DB final : public storage::Storage {
   std::vector<Doomed> doomed_ VIGIL_GUARDED_BY(mu_);
 
   Mutex compact_mu_;  // one compaction / retention at a time
+  // Blocks whose merge failed on damaged data: not planned again until a restart.
+  std::set<block::Ulid> compaction_failed_ VIGIL_GUARDED_BY(compact_mu_);
 
   // Open queriers: id -> mint. Plain std::mutex for the condition variable.
   std::mutex readers_mu_;

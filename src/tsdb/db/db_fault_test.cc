@@ -15,6 +15,7 @@
 #include "fs/temp_dir.h"
 #include "tsdb/block/block_test_util.h"
 #include "tsdb/block/block_writer.h"
+#include "tsdb/db/compact.h"
 #include "tsdb/db/db.h"
 
 namespace vigil::tsdb {
@@ -362,6 +363,60 @@ TEST_P(DBFaultTest, BlockCompactionFailureKeepsTheParents) {
   auto db = DB::Open(Options(d.path(), nullptr));
   ASSERT_TRUE(db.has_value()) << db.error().ToString();
   EXPECT_TRUE(Serves(db->get(), acked, maybe));
+}
+
+// A merge that fails on damaged data is not retried on every compaction cycle (it would
+// fail forever and hold up every later merge): its blocks leave the plans, the failure is
+// counted once, and other merges proceed.
+TEST(DBFault, MergeOfADamagedBlockIsNotRetried) {
+  fs::TempDir d;
+  const auto series = Series(20 * kHour);
+  Dump acked, maybe;
+  {
+    auto db = DB::Open(Options(d.path(), nullptr));  // 2h blocks, no merging
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + 20 * kHour, &acked, &maybe).ok());
+    ASSERT_TRUE((*db)->CompactHead().has_value());
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  DBOptions o = Options(d.path(), nullptr);
+  o.max_block_duration_ms = 6 * kHour;
+  auto db = DB::Open(o);
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  auto blocks = (*db)->Blocks();
+  std::vector<block::BlockMeta> metas;
+  for (const auto& b : blocks) metas.push_back(b->meta());
+  const auto plan = PlanCompaction(metas, CompactionRanges(2 * kHour, 6 * kHour));
+  ASSERT_GE(plan.size(), 2u);
+  // Flip a byte of the first chunk's data in the planned group's first block.
+  const std::string damaged = blocks[plan[0]]->dir();
+  {
+    auto f = fs::DefaultFileSystem()->NewAppendableFile(damaged + "/chunks/000001");
+    ASSERT_TRUE(f.has_value());
+    std::string bytes = *fs::ReadFileToString(fs::DefaultFileSystem(), damaged + "/chunks/000001");
+    bytes[8 + 6] = char(bytes[8 + 6] ^ 0xFF);
+    ASSERT_TRUE((*f)->Truncate(0).ok());
+    ASSERT_TRUE((*f)->Append(bytes).ok());
+    ASSERT_TRUE((*f)->Close().ok());
+  }
+  auto n = (*db)->CompactBlocks();
+  ASSERT_FALSE(n.has_value());
+  EXPECT_TRUE(n.error().IsCorruption()) << n.error().ToString();
+  EXPECT_EQ((*db)->Counters().compactions_failed, 1u);
+  for (int i = 0; i < 2; ++i) {
+    n = (*db)->CompactBlocks();
+    ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  }
+  EXPECT_EQ((*db)->Counters().compactions_failed, 1u);
+  bool listed = false;
+  for (const auto& b : (*db)->Blocks()) {
+    listed |= b->dir() == damaged;
+    for (const auto& p : b->meta().compaction.parents) {
+      EXPECT_NE(damaged, fs::JoinPath(d.path(), p.ulid.ToString()));
+    }
+  }
+  EXPECT_TRUE(listed);
+  EXPECT_FALSE(HasEntryWithSuffix(d.path(), block::kTmpForCreationSuffix));
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, DBFaultTest, ::testing::ValuesIn(kFaults),
