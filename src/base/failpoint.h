@@ -22,6 +22,10 @@
 //                                    `*.tmp-for-deletion`
 //   db.retention.mid_delete          after renaming each block beyond retention to
 //                                    `*.tmp-for-deletion`
+//   wal.checkpoint.before_rename     `wal/checkpoint.N.tmp` is complete and synced, not
+//                                    yet renamed (head truncation)
+//   wal.checkpoint.after_rename      the checkpoint is in place; the segments it replaces
+//                                    are not deleted yet
 //
 // Thread-safety: Hit() and Configure() are thread-safe. Production code never arms a
 // failpoint; only tests set VIGIL_FAILPOINTS or call Configure().

@@ -1,7 +1,7 @@
 """Crash safety of compaction and retention: `vigil server` is killed with SIGKILL inside
-each phase of head compaction, block compaction and retention (test-only failpoints,
-src/base/failpoint.h, armed through VIGIL_FAILPOINTS), then restarted on the same data
-directory. After the restart every acknowledged remote-write sample is served exactly once,
+each phase of head compaction (block write, head truncation, WAL checkpoint), block
+compaction and retention (test-only failpoints, src/base/failpoint.h, armed through
+VIGIL_FAILPOINTS), then restarted on the same data directory. After the restart every acknowledged remote-write sample is served exactly once,
 `*.tmp-for-creation` / `*.tmp-for-deletion` leftovers are gone, no two blocks overlap, the
 parents of a merged block are gone, and `vigil tool tsdb verify` finds every block intact.
 
@@ -215,7 +215,30 @@ def test_kill_during_retention():
     print(f"{n} samples served after the restart from {blocks[0][1]['minTime'] - T0} ms on")
 
 
+def test_kill_before_checkpoint_rename():
+    def on_disk(data):
+        wal = os.listdir(os.path.join(data, "wal"))
+        check(any(n.startswith("checkpoint.") and n.endswith(".tmp") for n in wal),
+              f"no checkpoint being written at the kill: {wal}")
+    w, data = crash_at("wal.checkpoint.before_rename=kill", flags(), on_disk, "fp-cp")
+    n, _ = restart_and_check(w, data, flags(), "fp-cp-2")
+    wal = os.listdir(os.path.join(data, "wal"))
+    check(not any(n.endswith(".tmp") for n in wal), f"checkpoint leftovers: {wal}")
+    print(f"{n} samples served after the restart")
+
+
+def test_kill_after_checkpoint_rename():
+    def on_disk(data):
+        wal = os.listdir(os.path.join(data, "wal"))
+        check(any(n.startswith("checkpoint.") and not n.endswith(".tmp") for n in wal),
+              f"no checkpoint at the kill: {wal}")
+    w, data = crash_at("wal.checkpoint.after_rename=kill", flags(), on_disk, "fp-cp2")
+    n, _ = restart_and_check(w, data, flags(), "fp-cp2-2")
+    print(f"{n} samples served after the restart")
+
+
 if __name__ == "__main__":
     main([test_kill_before_head_block_rename, test_kill_before_head_truncation,
           test_kill_after_merged_block_written, test_kill_while_deleting_merged_parents,
-          test_kill_during_retention])
+          test_kill_during_retention, test_kill_before_checkpoint_rename,
+          test_kill_after_checkpoint_rename])

@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "base/failpoint.h"
 #include "base/logging.h"
 #include "tsdb/wal/reader.h"
 #include "tsdb/wal/records.h"
@@ -175,9 +176,11 @@ Result<CheckpointStats> Checkpoint(const std::string& wal_dir, int from, int to,
     fs->RemoveAll(tmp_dir).IgnoreError();
     return st.WithPrefix("wal checkpoint " + final_dir);
   }
+  VIGIL_FAILPOINT("wal.checkpoint.before_rename");
   if (fs->Exists(final_dir)) VIGIL_RETURN_IF_ERROR(fs->RemoveAll(final_dir));
   VIGIL_RETURN_IF_ERROR(fs->Rename(tmp_dir, final_dir));
   VIGIL_RETURN_IF_ERROR(fs->SyncDir(wal_dir));
+  VIGIL_FAILPOINT("wal.checkpoint.after_rename");
 
   if (opts.delete_old) {
     VIGIL_ASSIGN_OR_RETURN(std::vector<int> segs, ListSegments(fs, wal_dir));
