@@ -38,6 +38,9 @@ Status BackfillOptions::Validate() const {
     return Status::InvalidArgument("max samples per request must be > 0");
   }
   if (shards == 0 || shards > 1024) return Status::InvalidArgument("shards must be 1..1024");
+  if (rounds_per_send < 0 || rounds_per_send > kSweepEveryRounds) {
+    return Status::InvalidArgument("rounds per send must be 0..64");
+  }
   return Status::OK();
 }
 
@@ -87,10 +90,10 @@ class Backfiller::Impl {
         st = ScrapeOne(i, t);
         if (!st.ok()) break;
       }
-      if (st.ok() && r % kSweepEveryRounds == kSweepEveryRounds - 1) {
-        st = FlushBatch();
-        if (st.ok()) Sweep();
-      }
+      const bool sweep = r % kSweepEveryRounds == kSweepEveryRounds - 1;
+      const int k = options_.rounds_per_send;
+      if (st.ok() && (sweep || (k > 0 && r % k == k - 1))) st = FlushBatch();
+      if (st.ok() && sweep) Sweep();
     }
     if (st.ok()) st = FlushBatch();
     Status fs = sink_->Flush();
@@ -215,18 +218,32 @@ class Backfiller::Impl {
         Emit(tg.report[k], t, values[k]);
       }
     }
-    if (batch_.size() >= options_.max_samples_per_request * options_.shards) return FlushBatch();
+    if (options_.rounds_per_send == 0 &&
+        batch_.size() >= options_.max_samples_per_request * options_.shards) {
+      return FlushBatch();
+    }
     return Status::OK();
   }
 
   // Sends the buffered samples: per shard, requests of up to max_samples_per_request with
-  // each series' samples grouped in one TimeSeries, in time order (the sort is stable).
+  // each series' samples grouped in one TimeSeries, in time order. The grouping is a stable
+  // counting sort by (shard, series): linear in the batch, which spans many rounds.
   Status FlushBatch() {
     const uint32_t shards = uint32_t(options_.shards);
-    std::stable_sort(batch_.begin(), batch_.end(), [&](const Pending& a, const Pending& b) {
-      uint32_t sa = a.series % shards, sb = b.series % shards;
-      return sa != sb ? sa < sb : a.series < b.series;
-    });
+    const size_t n_series = labels_.size();
+    slot_.assign(n_series, 0);
+    for (const Pending& p : batch_) slot_[p.series]++;
+    size_t pos = 0;
+    for (uint32_t shard = 0; shard < shards; ++shard) {
+      for (size_t id = shard; id < n_series; id += shards) {
+        const size_t count = slot_[id];
+        slot_[id] = uint32_t(pos);
+        pos += count;
+      }
+    }
+    sorted_.resize(batch_.size());
+    for (const Pending& p : batch_) sorted_[slot_[p.series]++] = p;
+    batch_.swap(sorted_);
     size_t i = 0;
     while (i < batch_.size()) {
       const uint32_t shard = batch_[i].series % shards;
@@ -279,6 +296,8 @@ class Backfiller::Impl {
   std::string body_;
   LabelsBuilder builder_;
   std::vector<Pending> batch_;
+  std::vector<Pending> sorted_;  // FlushBatch's output, kept for its capacity
+  std::vector<uint32_t> slot_;   // FlushBatch's per-series write positions
   std::vector<Sample> samples_;
   remote::WriteRequestEncoder enc_;
   RequestSink* sink_ = nullptr;

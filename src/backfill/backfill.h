@@ -19,8 +19,12 @@
 // not sit on a round grid; target i is scraped at k*interval + offset_i for every k with
 // that time in [start, end].
 //
-// Streaming: samples are buffered up to max_samples_per_request x shards, then grouped by series (a
-// series' samples stay in time order) into requests. Like Prometheus' remote-write shards, a
+// Streaming: samples are buffered up to max_samples_per_request x shards (or, with
+// rounds_per_send > 0, for that many scrape rounds of every target), then grouped by series
+// (a series' samples stay in time order) into requests. Buffering several rounds puts
+// several samples under one label set, which is how a remote-write sender catching up after
+// an outage sends, and makes receivers' per-sample cost dominate rather than their per-series
+// lookup cost. Like Prometheus' remote-write shards, a
 // series always goes to the same of `shards` request streams (series id modulo shards), each
 // sent in order, one request at a time, so the streams can be sent in parallel.
 // Memory is bounded by the number of live series (their encoded labels and a 64-bit hash of
@@ -53,6 +57,9 @@ struct BackfillOptions {
   bool report_series = true;  // up, scrape_duration_seconds, ...
   size_t max_samples_per_request = 5000;
   size_t shards = 1;  // parallel request streams (see RequestSink::Send)
+  // 0: send whenever max_samples_per_request x shards samples are buffered; K in 1..64:
+  // send after every K scrape rounds (memory: K rounds of samples, 24 bytes each).
+  int rounds_per_send = 0;
 
   // InvalidArgument naming the bad option.
   Status Validate() const;

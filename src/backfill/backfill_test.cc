@@ -40,6 +40,7 @@ class CaptureSink final : public RequestSink {
       }
       std::string key = Labels::FromPairs(pairs).ToString();
       auto& dst = series[key];
+      max_series_samples = std::max(max_series_samples, size_t(ts.samples_end - ts.samples_begin));
       for (uint32_t i = ts.samples_begin; i < ts.samples_end; ++i) {
         const Sample& s = view.samples[i];
         if (!dst.empty() && s.t <= dst.back().t) {
@@ -56,6 +57,7 @@ class CaptureSink final : public RequestSink {
   size_t requests = 0;
   size_t max_samples = 0;
   size_t max_shard = 0;
+  size_t max_series_samples = 0;  // most samples in one TimeSeries
   std::map<std::string, std::vector<Sample>> series;
 };
 
@@ -227,10 +229,12 @@ TEST(BackfillTest, ValuesEqualWhatTheFleetServesAtTheSameTimes) {
 }
 
 TEST(BackfillTest, RequestSizeDoesNotChangeTheData) {
-  auto run = [](size_t max_samples, size_t* requests, size_t shards = 1) {
+  size_t most_per_series = 0;
+  auto run = [&](size_t max_samples, size_t* requests, size_t shards = 1, int rounds = 0) {
     BackfillOptions o = Window(kStart, 3, 5000);
     o.max_samples_per_request = max_samples;
     o.shards = shards;
+    o.rounds_per_send = rounds;
     o.report_series = false;  // scrape_duration_seconds is measured, so not comparable
     auto b = Backfiller::Create(Compliance(), o);
     CaptureSink sink;
@@ -242,15 +246,19 @@ TEST(BackfillTest, RequestSizeDoesNotChangeTheData) {
       EXPECT_EQ(sink.max_shard, shards - 1);
     }
     *requests = sink.requests;
+    most_per_series = sink.max_series_samples;
     return sink.series;
   };
-  size_t big_n = 0, small_n = 0, sharded_n = 0;
+  size_t big_n = 0, small_n = 0, sharded_n = 0, rounds_n = 0;
   auto big = run(100000, &big_n);
   auto small = run(7, &small_n);
   auto sharded = run(50, &sharded_n, 4);
   EXPECT_EQ(big_n, 1u);
   EXPECT_GT(small_n, 100u);
-  for (const auto* other : {&small, &sharded}) {
+  // Five rounds (25 s of 5 s scrapes) per send: each series' five samples share a TimeSeries.
+  auto rounds = run(1000, &rounds_n, 2, 5);
+  EXPECT_EQ(most_per_series, 5u);
+  for (const auto* other : {&small, &sharded, &rounds}) {
     ASSERT_EQ(big.size(), other->size());
     for (const auto& [k, v] : big) {
       auto it = other->find(k);
@@ -309,6 +317,9 @@ TEST(BackfillTest, RejectsBadOptions) {
   EXPECT_EQ(Backfiller::Create(Compliance(), o).error().code(), StatusCode::kInvalidArgument);
   o = Window(kStart, 1, 5000);
   o.shards = 0;
+  EXPECT_EQ(Backfiller::Create(Compliance(), o).error().code(), StatusCode::kInvalidArgument);
+  o = Window(kStart, 1, 5000);
+  o.rounds_per_send = 65;
   EXPECT_EQ(Backfiller::Create(Compliance(), o).error().code(), StatusCode::kInvalidArgument);
   fleet::FleetOptions bad = Compliance();
   bad.profile = "nope";

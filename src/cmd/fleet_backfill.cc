@@ -58,6 +58,7 @@ int RunFleetBackfill(const fleet::FleetOptions& fo, const FleetBackfillFlags& fl
   o.base_port = fo.base_port;
   o.max_samples_per_request = flags.max_samples_per_send;
   o.shards = flags.shards;
+  o.rounds_per_send = flags.rounds_per_send;
   auto b = backfill::Backfiller::Create(fo, o);
   if (!b.has_value()) {
     std::fprintf(stderr, "vigil fleet: %s\n", std::string(b.error().message()).c_str());

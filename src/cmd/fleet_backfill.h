@@ -18,7 +18,8 @@ struct FleetBackfillFlags {
   std::string job = "fleet";
   std::vector<std::string> urls;
   size_t max_samples_per_send = 5000;
-  size_t shards = 1;  // parallel request streams per receiver
+  size_t shards = 1;        // parallel request streams per receiver
+  int rounds_per_send = 0;  // see backfill::BackfillOptions
   int64_t timeout_ms = 30000;
 };
 

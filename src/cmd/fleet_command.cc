@@ -175,6 +175,10 @@ int RunFleet(int argc, char** argv) {
                  "with --backfill: parallel request streams per receiver (a series always uses "
                  "the same one)")
       ->capture_default_str();
+  app.add_option("--remote-write.rounds-per-send", bf.rounds_per_send,
+                 "with --backfill: buffer this many scrape rounds (1..64) and send each series' "
+                 "samples of them together (0: send as soon as a request is full)")
+      ->capture_default_str();
   app.add_flag("--selftest", selftest, "time building and rendering one target and exit");
   app.add_flag("--dump", dump, "with --selftest: print the exposition");
   try {

@@ -123,11 +123,14 @@ Status IndexReader::ReadSymbols() {
   if (num_symbols_ > in.size()) {
     return Corrupt("symbol table", toc_.symbols, "symbol count larger than the table");
   }
+  if (body.size() > UINT32_MAX) {
+    return Corrupt("symbol table", toc_.symbols, "symbol tables over 4 GiB are not supported");
+  }
   symbol_offsets_.reserve(num_symbols_ / kSymbolFactor + 1);
   std::string_view prev;
   for (uint32_t i = 0; i < num_symbols_; ++i) {
     const uint64_t at = symbols_end_ - in.size();
-    if (i % kSymbolFactor == 0) symbol_offsets_.push_back(at);
+    if (i % kSymbolFactor == 0) symbol_offsets_.push_back(uint32_t(at - symbols_begin_));
     std::string_view s;
     if (!GetLengthPrefixed(&in, &s)) {
       return Corrupt("symbol table", at, "symbol " + std::to_string(i) + " cut short");
@@ -147,7 +150,7 @@ Result<std::string_view> IndexReader::Symbol(uint32_t ord) const {
                        std::to_string(num_symbols_) + " symbols)");
   }
   // Validated by ReadSymbols: the entries decode.
-  const uint64_t at = symbol_offsets_[ord / kSymbolFactor];
+  const uint64_t at = symbols_begin_ + symbol_offsets_[ord / kSymbolFactor];
   std::string_view in = data_.substr(at, symbols_end_ - at);
   std::string_view s;
   for (uint32_t i = 0; i <= ord % kSymbolFactor; ++i) {
@@ -161,9 +164,10 @@ Result<uint32_t> IndexReader::SymbolRef(std::string_view s) const {
   size_t lo = 0, hi = symbol_offsets_.size();
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
-    std::string_view in = data_.substr(symbol_offsets_[mid], symbols_end_ - symbol_offsets_[mid]);
+    const uint64_t at = symbols_begin_ + symbol_offsets_[mid];
+    std::string_view in = data_.substr(at, symbols_end_ - at);
     std::string_view sym;
-    if (!GetLengthPrefixed(&in, &sym)) return Corrupt("symbol table", symbol_offsets_[mid], "bad");
+    if (!GetLengthPrefixed(&in, &sym)) return Corrupt("symbol table", at, "bad");
     if (sym <= s) {
       lo = mid + 1;
     } else {
@@ -172,7 +176,8 @@ Result<uint32_t> IndexReader::SymbolRef(std::string_view s) const {
   }
   if (lo == 0) return Status::NotFound("symbol not found");
   const size_t block = lo - 1;
-  std::string_view in = data_.substr(symbol_offsets_[block], symbols_end_ - symbol_offsets_[block]);
+  const uint64_t at = symbols_begin_ + symbol_offsets_[block];
+  std::string_view in = data_.substr(at, symbols_end_ - at);
   for (uint32_t i = 0; i < kSymbolFactor; ++i) {
     const uint64_t ord = block * kSymbolFactor + i;
     if (ord >= num_symbols_) break;
@@ -391,7 +396,7 @@ Status IndexReader::DecodeSeries(std::string_view in, uint64_t off, Labels* labe
 }
 
 size_t IndexReader::MemoryBytes() const {
-  size_t n = symbol_offsets_.capacity() * sizeof(uint64_t) + names_.capacity() * sizeof(NameEntry);
+  size_t n = symbol_offsets_.capacity() * sizeof(uint32_t) + names_.capacity() * sizeof(NameEntry);
   for (const NameEntry& e : names_) {
     n += e.name.capacity() + e.samples.capacity() * sizeof(ValueSample);
     for (const ValueSample& s : e.samples) n += s.value.capacity();

@@ -148,9 +148,10 @@ class IndexReader {
   Toc toc_;
 
   uint32_t num_symbols_ = 0;
-  uint64_t symbols_begin_ = 0;            // first symbol entry
-  uint64_t symbols_end_ = 0;              // end of the symbol entries (the CRC)
-  std::vector<uint64_t> symbol_offsets_;  // offsets of symbols 0, 32, 64, ...
+  uint64_t symbols_begin_ = 0;  // first symbol entry
+  uint64_t symbols_end_ = 0;    // end of the symbol entries (the CRC)
+  // Offsets of symbols 0, kSymbolFactor, 2 * kSymbolFactor, ... from symbols_begin_.
+  std::vector<uint32_t> symbol_offsets_;
 
   std::vector<NameEntry> names_;  // sorted by name; includes "" (all postings)
   uint64_t table_begin_ = 0, table_end_ = 0;
