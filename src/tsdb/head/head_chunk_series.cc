@@ -121,7 +121,9 @@ std::vector<std::string> Head::BlockSymbols() {
 
 std::unique_ptr<chunks::ChunkSeriesSet> Head::NewChunkSeriesSet(const Context& ctx, int64_t mint,
                                                                 int64_t maxt) {
-  mint = std::max(mint, min_valid_time_.load(std::memory_order_relaxed));
+  // Intervals first, then the truncation point (see HeadQuerier::Select).
+  std::shared_ptr<const TombstoneMap> tombstones = TombstonesSnapshot();
+  mint = std::max(mint, min_valid_time_.load(std::memory_order_acquire));
   std::vector<HeadChunkSeriesSet::Entry> order;
   if (mint <= maxt) {
     ReaderLock l(&index_mu_);
@@ -165,7 +167,7 @@ std::unique_ptr<chunks::ChunkSeriesSet> Head::NewChunkSeriesSet(const Context& c
     });
   }
   return std::make_unique<HeadChunkSeriesSet>(this, ctx, std::move(order), mint, maxt,
-                                              TombstonesSnapshot());
+                                              std::move(tombstones));
 }
 
 }  // namespace vigil::tsdb

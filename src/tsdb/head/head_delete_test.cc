@@ -3,7 +3,9 @@
 // when the Tombstones record comes from a WAL written like Prometheus'.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "fs/temp_dir.h"
 #include "model/value.h"
@@ -295,6 +297,109 @@ TEST(HeadDelete, TombstonesFromAForeignWalSurviveTheNextCheckpoint) {
   EXPECT_EQ(Query(h->get()), want);
   EXPECT_EQ((*h)->NumTombstones(), 1u);
   EXPECT_EQ((*h)->Counters().wal_corruptions, 0u);
+}
+
+// Deletions racing appends, queries and truncations: nothing crashes or tears, a query
+// never sees a sample inside an interval deleted before it started, and after a restart the
+// surviving deletions are still applied.
+TEST(HeadDelete, DeletesRaceAppendsQueriesAndTruncation) {
+  for (bool on_disk : {false, true}) {
+    SCOPED_TRACE(on_disk ? "on disk" : "in memory");
+    fs::TempDir d;
+    HeadOptions o = on_disk ? Opts(d.path()) : HeadOptions();
+    o.chunk_range_ms = 60 * kMin;
+    auto h = Head::Open(o);
+    ASSERT_TRUE(h.has_value());
+    Head* head = h->get();
+    constexpr int kSeries = 40;
+    std::atomic<int64_t> written{0};  // minutes appended so far
+    std::atomic<bool> stop{false};
+    // Series i % 4 == 0 lose [m*kMin, (m+2)*kMin] for every m % 10 == 0: published when done.
+    const std::vector<Matcher> victims = {
+        M(MatchType::kRegexMatch, "instance", "host-(0|4|8|12|16|20|24|28|32|36)")};
+    std::atomic<int64_t> deleted_upto{-1};  // intervals for m <= this are in effect
+    std::thread appender([&] {
+      for (int64_t m = 0; m < 600 && !stop; ++m) {
+        auto app = head->NewAppender();
+        for (int i = 0; i < kSeries; ++i) {
+          if (!app->Append(0, SeriesLabels(i), m * kMin, double(m)).has_value()) break;
+        }
+        if (!app->Commit().ok()) break;
+        written = m;
+      }
+    });
+    std::thread deleter([&] {
+      for (int64_t m = 0; m < 600 && !stop; m += 10) {
+        while (written.load() < m + 2 && !stop) std::this_thread::yield();
+        if (!head->Delete(m * kMin, (m + 2) * kMin, victims).ok()) break;
+        deleted_upto = m;
+      }
+    });
+    std::atomic<int64_t> truncated{INT64_MIN};
+    std::thread truncator([&] {
+      while (!stop) {
+        const int64_t w = written.load();
+        if (w > 200 && head->Truncate((w - 150) * kMin).has_value()) truncated = (w - 150) * kMin;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+    std::atomic<int> bad{0}, queries{0};
+    std::thread reader([&] {
+      while (!stop) {
+        const int64_t upto = deleted_upto.load();
+        auto q = head->NewQuerier(INT64_MIN, INT64_MAX);
+        if (!q.has_value()) continue;
+        auto ss = (*q)->Select(Context::Background(), false, nullptr, victims);
+        while (ss->Next()) {
+          auto it = ss->At().Iterator();
+          while (it->Next()) {
+            const int64_t m = it->AtT() / kMin;
+            if (it->AtV() != double(m)) ++bad;
+            // Inside an interval deleted before this query started.
+            const int64_t base = m - m % 10;
+            if (m % 10 <= 2 && base <= upto) ++bad;
+          }
+          if (!it->Err().ok()) ++bad;
+        }
+        if (!ss->Err().ok()) ++bad;
+        ++queries;
+      }
+    });
+    appender.join();
+    deleter.join();
+    stop = true;
+    truncator.join();
+    reader.join();
+    EXPECT_EQ(bad.load(), 0);
+    EXPECT_GT(queries.load(), 0);
+    // The final state: victims have no sample inside any interval, others have all theirs.
+    auto check = [&](Head* hh) {
+      const Model got = Query(hh);
+      for (int i = 0; i < kSeries; ++i) {
+        auto it = got.find(SeriesLabels(i).ToString());
+        ASSERT_NE(it, got.end()) << i;
+        for (const auto& [t, v] : it->second) {
+          const int64_t m = t / kMin;
+          if (i % 4 == 0) {
+            EXPECT_GT(m % 10, 2) << i << " at minute " << m;
+          }
+        }
+        if (i % 4 != 0) {
+          const int64_t first = it->second.front().first / kMin;
+          EXPECT_EQ(it->second.size(), size_t(599 - first + 1)) << i;
+        }
+      }
+    };
+    check(head);
+    if (on_disk) {
+      ASSERT_TRUE(head->Close().ok());
+      h->reset();
+      o.min_valid_time = truncated.load();  // as the DB passes its newest block's end
+      auto again = Head::Open(o);
+      ASSERT_TRUE(again.has_value()) << again.error().ToString();
+      check(again->get());
+    }
+  }
 }
 
 }  // namespace

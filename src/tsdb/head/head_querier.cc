@@ -225,8 +225,12 @@ class HeadQuerier final : public storage::Querier {
     if (Status s = ctx.Err(); !s.ok()) return std::make_unique<storage::ErrorSeriesSet>(s);
     int64_t mint = hints ? std::max(hints->start, mint_) : mint_;
     int64_t maxt = hints ? std::min(hints->end, maxt_) : maxt_;
+    // The deleted intervals before the truncation point: Truncate raises the point before
+    // it drops the intervals below it, so intervals taken first never miss one that the
+    // point read next does not cover.
+    std::shared_ptr<const Head::TombstoneMap> tombstones = head_->TombstonesSnapshot();
     // Nothing below a truncation's mint is returned, even where a chunk straddles it.
-    mint = std::max(mint, head_->min_valid_time_.load(std::memory_order_relaxed));
+    mint = std::max(mint, head_->min_valid_time_.load(std::memory_order_acquire));
     if (mint > maxt || !Overlaps(mint, maxt)) return storage::EmptySeriesSet();
     std::vector<uint32_t> ids;
     std::vector<Labels> labels;
@@ -255,7 +259,7 @@ class HeadQuerier final : public storage::Querier {
       labels.swap(slabels);
     }
     return std::make_unique<HeadSeriesSet>(head_, ctx, std::move(ids), std::move(labels), mint,
-                                           maxt, head_->TombstonesSnapshot());
+                                           maxt, std::move(tombstones));
   }
 
   Result<std::vector<std::string>> LabelValues(const Context& ctx, std::string_view name,
