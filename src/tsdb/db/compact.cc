@@ -65,21 +65,6 @@ int64_t AlignDown(int64_t t, int64_t width) {
   return t >= 0 ? width * (t / width) : width * ((t - width + 1) / width);
 }
 
-}  // namespace
-
-std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms) {
-  std::vector<int64_t> out = {min_block_ms};
-  for (int i = 1; i < 10; ++i) {
-    if (out.back() > INT64_MAX / 3) break;
-    const int64_t next = out.back() * 3;
-    if (next > max_block_ms) break;
-    out.push_back(next);
-  }
-  return out;
-}
-
-namespace {
-
 // Prometheus' planner, after finding nothing to merge: the newest block (of the ones
 // considered) that is at least the middle range long and has more than 5% as many
 // tombstones as series, or a shorter one with at least one tombstone per series, is
@@ -103,6 +88,17 @@ std::vector<size_t> PlanTombstoneRewrite(const std::vector<block::BlockMeta>& me
 }
 
 }  // namespace
+
+std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms) {
+  std::vector<int64_t> out = {min_block_ms};
+  for (int i = 1; i < 10; ++i) {
+    if (out.back() > INT64_MAX / 3) break;
+    const int64_t next = out.back() * 3;
+    if (next > max_block_ms) break;
+    out.push_back(next);
+  }
+  return out;
+}
 
 std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
                                    const std::vector<int64_t>& ranges) {
