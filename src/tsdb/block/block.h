@@ -68,7 +68,8 @@ class Block final : public storage::Queryable, public std::enable_shared_from_th
   // stats.numTombstones updated. Returns the block with the new tombstones (sharing this
   // one's index and chunks), or nullptr when no series matched (nothing written). Not safe
   // to run concurrently with another Delete of the same directory (the DB serialises them).
-  // Errors: the index's errors (Corruption, IOError); IOError from writing.
+  // Errors: the index's errors (Corruption, IOError); IOError from writing (when meta.json
+  // failed after the tombstones file was replaced, the deletion shows after a reopen).
   Result<std::shared_ptr<Block>> Delete(int64_t mint, int64_t maxt,
                                         const std::vector<Matcher>& matchers) const;
 
