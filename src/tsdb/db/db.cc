@@ -351,6 +351,74 @@ Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents
   return Status::OK();
 }
 
+Status DB::AddBlock(const block::Ulid& ulid) {
+  const std::string dir = fs::JoinPath(opts_.dir, ulid.ToString());
+  auto b = block::Block::Open(dir, fs_);
+  if (!b.has_value()) {
+    fs_->RemoveAll(dir).IgnoreError();
+    return b.error().WithPrefix("opening the new block " + dir);
+  }
+  MutexLock l(&mu_);
+  blocks_.push_back(std::move(*b));
+  std::sort(blocks_.begin(), blocks_.end(), [](const auto& x, const auto& y) {
+    if (x->meta().min_time != y->meta().min_time) return x->meta().min_time < y->meta().min_time;
+    return x->meta().ulid < y->meta().ulid;
+  });
+  return Status::OK();
+}
+
+Status DB::Delete(int64_t mint, int64_t maxt, const std::vector<Matcher>& matchers) {
+  MutexLock cl(&compact_mu_);
+  for (const auto& b : Blocks()) {
+    if (!b->Overlaps(mint, maxt)) continue;
+    Result<std::shared_ptr<block::Block>> nb = b->Delete(mint, maxt, matchers);
+    if (!nb.has_value()) return nb.error().WithPrefix("delete in block " + b->dir());
+    if (*nb == nullptr) continue;
+    MutexLock l(&mu_);
+    std::replace(blocks_.begin(), blocks_.end(), b, *nb);
+  }
+  return head_->Delete(mint, maxt, matchers);
+}
+
+Result<int> DB::CleanTombstones() {
+  MutexLock cl(&compact_mu_);
+  int n = 0;
+  Status st;
+  for (const auto& b : Blocks()) {
+    if (b->tombstones().empty()) continue;
+    st = RewriteBlock(b);
+    if (!st.ok()) break;
+    ++n;
+  }
+  ReapDeleted();
+  if (!st.ok()) return st;
+  return n;
+}
+
+Status DB::RewriteBlock(const std::shared_ptr<block::Block>& b) {
+  const block::BlockMeta& m = b->meta();
+  VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> symbols, b->Symbols());
+  VIGIL_ASSIGN_OR_RETURN(auto set, b->NewChunkSeriesSet({}, m.min_time, m.max_time - 1));
+  block::BlockWriterOptions bo;
+  bo.mint = m.min_time;
+  bo.maxt = m.max_time;
+  bo.compaction_level = m.compaction.level;
+  bo.sources = m.compaction.sources;
+  // The old block as parent: a restart after a crash before its deletion deletes it.
+  bo.parents.push_back(block::BlockDesc{m.ulid, m.min_time, m.max_time});
+  bo.fs = fs_;
+  bo.clock = clock_;
+  VIGIL_ASSIGN_OR_RETURN(block::BlockMeta meta, block::WriteBlock(Context::Background(), opts_.dir,
+                                                                  symbols, set.get(), bo));
+  set.reset();
+  if (meta.stats.num_series > 0) VIGIL_RETURN_IF_ERROR(AddBlock(meta.ulid));
+  VIGIL_LOG_INFO("tsdb", "Rewrote a block without its deleted data", "old={} new={} series={}",
+                 m.ulid.ToString(), meta.stats.num_series > 0 ? meta.ulid.ToString() : "none",
+                 meta.stats.num_series);
+  DeleteBlocks({b});
+  return Status::OK();
+}
+
 Status DB::CompactRange(int64_t mint, int64_t maxt) {
   const Context ctx = Context::Background();
   std::vector<std::string> symbols = head_->BlockSymbols();

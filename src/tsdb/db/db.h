@@ -28,6 +28,15 @@
 // the head, compaction waits (bounded by head_truncate_wait_ms) for queriers opened before
 // the new block was listed, so no running query loses the samples moved into the block.
 //
+// Deletion (the admin API's delete_series / clean_tombstones, as Prometheus' DB.Delete and
+// DB.CleanTombstones): Delete() writes tombstones into every overlapping block (a new Block
+// object replaces the old one in the list; queriers holding the old one keep their view)
+// and into the head (WAL-logged). Deleted samples are dropped whenever data is rewritten:
+// head compaction, block compaction (the planner also rewrites a block alone when enough
+// of its series have tombstones, tsdb/db/compact.h), and CleanTombstones(), which rewrites
+// every block with tombstones into a new block (new ULID, same range, level and sources,
+// the old block as parent) and deletes the old one like retention does.
+//
 // Thread-safety: all public methods are thread-safe. Ownership: the DB owns the head and
 // the blocks; queriers and appenders must not outlive the DB.
 #pragma once
@@ -117,6 +126,18 @@ class DB final : public storage::Storage {
   // a data directory Prometheus and Vigil open. Errors: IOError; the block writer's errors.
   Status Snapshot(const std::string& dir, bool with_head);
 
+  // Prometheus' DB.Delete: marks [mint, maxt] (inclusive) of the series matching
+  // `matchers` as deleted in every block overlapping it (Block::Delete) and in the head
+  // (Head::Delete). Runs one at a time with compaction and retention. Errors: IOError or
+  // Corruption from a block (blocks handled before it keep their deletion; the head is not
+  // touched then); the head's WAL write error.
+  Status Delete(int64_t mint, int64_t maxt, const std::vector<Matcher>& matchers);
+  // Prometheus' DB.CleanTombstones: rewrites every block that has tombstones without the
+  // deleted data (a block left with no data is just deleted). Returns the number of blocks
+  // rewritten or deleted. Errors: the failed write (that block and the ones after it are
+  // unchanged).
+  Result<int> CleanTombstones();
+
   // Stops the background loop and closes the head. The DB must not be used afterwards.
   Status Close();
 
@@ -143,6 +164,10 @@ class DB final : public storage::Storage {
   Result<int> CompactBlocksLocked() VIGIL_REQUIRES(compact_mu_);
   Status MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents)
       VIGIL_REQUIRES(compact_mu_);
+  // Writes `b` again without its deleted data, lists the new block and deletes `b`.
+  Status RewriteBlock(const std::shared_ptr<block::Block>& b) VIGIL_REQUIRES(compact_mu_);
+  // Lists a block just written to opts_.dir (opens it; on failure removes its directory).
+  Status AddBlock(const block::Ulid& ulid);
 
   // Reader registration for head truncation (see the file comment).
   uint64_t ReaderStarted(int64_t mint);

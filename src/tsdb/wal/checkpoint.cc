@@ -119,7 +119,8 @@ Result<CheckpointStats> Checkpoint(const std::string& wal_dir, int from, int to,
           VIGIL_RETURN_IF_ERROR(DecodeTombstones(rec, &stones));
           std::vector<RefTombstone> kept;
           for (const RefTombstone& s : stones) {
-            if (s.maxt >= mint) kept.push_back(s);
+            // Only of series still alive: a dead series' ref may be reused later.
+            if (s.maxt >= mint && keep(s.ref)) kept.push_back(s);
           }
           stats.total_tombstones += stones.size();
           stats.dropped_tombstones += stones.size() - kept.size();
