@@ -27,6 +27,7 @@ Usage:
 import argparse
 import glob
 import json
+import math
 import os
 import shutil
 import statistics
@@ -68,6 +69,33 @@ def block_stats(data):
         mint = m["minTime"] if mint is None else min(mint, m["minTime"])
         maxt = m["maxTime"] if maxt is None else max(maxt, m["maxTime"])
     return {"blocks": blocks, "samples": samples, "bytes": size, "mint_ms": mint, "maxt_ms": maxt}
+
+
+def result_points(body):
+    """{(labels, t): value} of a matrix answer, None for an error."""
+    if body.get("status") != "success":
+        return None
+    return {(tuple(sorted(s["metric"].items())), float(t)): float(v)
+            for s in body["data"]["result"] for t, v in s.get("values", [])}
+
+
+def compare_answers(ref, other, tolerance=1e-9):
+    """(equal, worst relative difference) of two result_points(): equal means the same label
+    sets and timestamps and every value within `tolerance` relative (NaN equals NaN).
+    Summation order makes the last digits differ (118.0125 vs 118.01249999999997), so answers
+    are compared by tolerance, not by rounded digests."""
+    if ref is None or other is None or ref.keys() != other.keys():
+        return False, None
+    worst = 0.0
+    for k, a in ref.items():
+        b = other[k]
+        if math.isnan(a) or math.isnan(b):
+            if not (math.isnan(a) and math.isnan(b)):
+                return False, None
+            continue
+        if a != b:
+            worst = max(worst, abs(a - b) / max(abs(a), abs(b)))
+    return worst <= tolerance, worst
 
 
 def wait_compacted(procs, data_dirs, old_end_ms, timeout_s):
@@ -175,12 +203,15 @@ def run(args, out, names):
                     for n in names:
                         dt, bodies[n] = query(all_sys[n], "/api/v1/query_range", params)
                         times[n].append(dt)
+                ref_points = result_points(bodies[names[0]])
                 for n in names:
                     b = bodies[n]
                     err = None if b.get("status") == "success" else str(b.get("error"))[:200]
+                    equal, worst = compare_answers(ref_points, result_points(b))
                     res["systems"][n]["queries"][wname].append({
                         "label": label, "query": q, "cold_s": colds[n], "median_s": statistics.median(times[n]),
-                        "shape": result_shape(b), "digest": str(hash(str(result_digest(b)))), "error": err})
+                        "shape": result_shape(b), "digest": str(hash(str(result_digest(b)))),
+                        "equal_to_first": equal, "max_rel_diff": worst, "error": err})
                 print(f"   {wname} {label}: " + ", ".join(
                     f"{n} {statistics.median(times[n]) * 1000:.0f} ms" for n in names), file=sys.stderr)
         for n in names:
@@ -228,7 +259,7 @@ def report(out):
                 if q["error"]:
                     cells.append("error")
                     continue
-                same = "" if q["digest"] == rq["digest"] else " ≠"
+                same = "" if q.get("equal_to_first", q["digest"] == rq["digest"]) else " ≠"
                 cell = f"{q['median_s'] * 1000:.0f} ms{same}"
                 if n != ref and not rq["error"]:
                     x = q["median_s"] / max(rq["median_s"], 1e-9)
@@ -239,6 +270,8 @@ def report(out):
         lines.append("| **median ratio** | | " + " | ".join(
             f"**{statistics.median(ratios[n]):.1f}×**" if ratios[n] else "—" for n in names[1:]) + " |")
         lines.append("")
+    lines += ["≠: the answer differs from the first system's (labels, timestamps, or a value by more "
+              "than 1e-9 relative; in runs recorded before that check, its 6-digit digest differs).", ""]
     rows = [
         ("peak RSS while ingesting", lambda r: fmt_kb(r["ingest_peak_rss_kb"])),
         ("CPU s while ingesting (incl. compaction)", lambda r: f"{r['ingest_cpu_s']:.0f}"),

@@ -13,7 +13,9 @@
 
 #include "api/api.h"
 #include "api/json_writer.h"
+#include "api/params.h"
 #include "api/promql_parser.h"
+#include "api/response.h"
 #include "base/logging.h"
 #include "base/memory.h"
 #include "base/periodic.h"
@@ -248,6 +250,64 @@ void SnapshotHandler(tsdb::DB* db, const std::string& data_dir, const net::HttpR
   resp->body = R"({"status":"success","data":{"name":")" + name + R"("}})";
 }
 
+// POST|PUT /api/v1/admin/tsdb/delete_series?match[]=<selector>&start=<time>&end=<time>:
+// Prometheus' deleteSeries. Absent start/end mean all time; every match[] is applied in turn.
+// 204 No Content on success.
+void DeleteSeriesHandler(tsdb::DB* db, api::QueryParser* parser, const net::HttpRequest& req,
+                         net::HttpResponse* resp) {
+  if (req.method != "POST" && req.method != "PUT") {
+    JsonError(resp, 405, "bad_data", "method not allowed");
+    return;
+  }
+  const std::vector<std::string_view> selectors = req.FormValues("match[]");
+  if (selectors.empty()) {
+    JsonError(resp, 400, "bad_data", "no match[] parameter provided");
+    return;
+  }
+  int64_t t[2] = {api::kMinTimeMs, api::kMaxTimeMs};
+  const char* names[2] = {"start", "end"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string_view v = req.FormValue(names[i]);
+    if (v.empty()) continue;
+    Result<int64_t> ms = api::ParseTimeMs(v);
+    if (!ms.has_value()) {
+      api::WriteErrorResponse(
+          api::ApiError::InvalidParam(names[i], fmt::format("invalid time value for '{}': {}",
+                                                            names[i], ms.error().message())),
+          resp);
+      return;
+    }
+    t[i] = *ms;
+  }
+  for (std::string_view sel : selectors) {
+    Result<std::vector<Matcher>> ms = parser->ParseMetricSelector(sel);
+    if (!ms.has_value()) {
+      api::WriteErrorResponse(api::ApiError::InvalidParam("match[]", ms.error().message()), resp);
+      return;
+    }
+    if (Status s = db->Delete(t[0], t[1], *ms); !s.ok()) {
+      JsonError(resp, 500, "internal", s.ToString());
+      return;
+    }
+  }
+  resp->status = 204;
+  resp->body.clear();
+}
+
+// POST|PUT /api/v1/admin/tsdb/clean_tombstones: Prometheus' cleanTombstones (204).
+void CleanTombstonesHandler(tsdb::DB* db, const net::HttpRequest& req, net::HttpResponse* resp) {
+  if (req.method != "POST" && req.method != "PUT") {
+    JsonError(resp, 405, "bad_data", "method not allowed");
+    return;
+  }
+  if (Result<int> n = db->CleanTombstones(); !n.has_value()) {
+    JsonError(resp, 500, "internal", n.error().ToString());
+    return;
+  }
+  resp->status = 204;
+  resp->body.clear();
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -450,6 +510,22 @@ Status Server::Impl::Start() {
                    return;
                  }
                  SnapshotHandler(db.get(), options.tsdb_path, req, resp);
+               });
+  http->Handle("/api/v1/admin/tsdb/delete_series",
+               [this](const net::HttpRequest& req, net::HttpResponse* resp) {
+                 if (!options.enable_admin_api) {
+                   JsonError(resp, 503, "unavailable", "admin APIs disabled");
+                   return;
+                 }
+                 DeleteSeriesHandler(db.get(), &parser_adapter, req, resp);
+               });
+  http->Handle("/api/v1/admin/tsdb/clean_tombstones",
+               [this](const net::HttpRequest& req, net::HttpResponse* resp) {
+                 if (!options.enable_admin_api) {
+                   JsonError(resp, 503, "unavailable", "admin APIs disabled");
+                   return;
+                 }
+                 CleanTombstonesHandler(db.get(), req, resp);
                });
   web::RegisterUi(http.get());  // "/" and client routes; /api/v1/ is longer, so it wins
   VIGIL_RETURN_IF_ERROR(http->Start());

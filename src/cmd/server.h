@@ -28,7 +28,7 @@ struct ServerOptions {
   std::string listen_address = "0.0.0.0:9090";
   std::string external_url;
   bool enable_lifecycle = false;
-  bool enable_admin_api = false;  // /api/v1/admin/tsdb/snapshot
+  bool enable_admin_api = false;  // /api/v1/admin/tsdb/{snapshot,delete_series,clean_tombstones}
   bool enable_remote_write_receiver = false;
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;   // 0: no time retention
   uint64_t retention_bytes = 0;                     // 0: no size retention

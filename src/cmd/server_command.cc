@@ -76,7 +76,8 @@ int RunServer(int argc, char** argv) {
   app.add_option("--web.external-url", o.external_url,
                  "The URL under which Vigil is externally reachable.");
   app.add_flag("--web.enable-admin-api", o.enable_admin_api,
-               "Enable API endpoints for admin control actions (/api/v1/admin/tsdb/snapshot).");
+               "Enable API endpoints for admin control actions (/api/v1/admin/tsdb/snapshot, "
+               "delete_series, clean_tombstones).");
   app.add_flag("--web.enable-lifecycle", o.enable_lifecycle,
                "Enable shutdown and reload via HTTP request.");
   app.add_flag("--web.enable-remote-write-receiver", o.enable_remote_write_receiver,

@@ -11,7 +11,7 @@ class FaultInjectingFileSystem::File final : public WritableFile {
 
   Status Append(std::string_view data) override {
     int err = 0;
-    const uint64_t ok = fs_->Admit(data.size(), &err);
+    const uint64_t ok = fs_->Admit(base_->path(), data.size(), &err);
     if (ok > 0) VIGIL_RETURN_IF_ERROR(base_->Append(data.substr(0, size_t(ok))));
     if (err != 0) return ErrnoStatus("write", base_->path(), err);
     return Status::OK();
@@ -51,10 +51,29 @@ void FaultInjectingFileSystem::FailSyncs(int err) {
   sync_err_ = err;
 }
 
+void FaultInjectingFileSystem::FailCreates(int err) {
+  MutexLock l(&mu_);
+  create_err_ = err;
+}
+
+Status FaultInjectingFileSystem::CheckCreate(const std::string& path) {
+  MutexLock l(&mu_);
+  if (create_err_ != 0 && path.find(path_filter_) != std::string::npos) {
+    return ErrnoStatus("open", path, create_err_);
+  }
+  return Status::OK();
+}
+
+void FaultInjectingFileSystem::SetFaultPathFilter(std::string substring) {
+  MutexLock l(&mu_);
+  path_filter_ = std::move(substring);
+}
+
 void FaultInjectingFileSystem::ClearFaults() {
   MutexLock l(&mu_);
   write_limit_ = false;
   sync_err_ = 0;
+  create_err_ = 0;
 }
 
 uint64_t FaultInjectingFileSystem::bytes_appended() const {
@@ -62,21 +81,24 @@ uint64_t FaultInjectingFileSystem::bytes_appended() const {
   return appended_;
 }
 
-uint64_t FaultInjectingFileSystem::Admit(uint64_t want, int* err) {
+uint64_t FaultInjectingFileSystem::Admit(const std::string& path, uint64_t want, int* err) {
   MutexLock l(&mu_);
   uint64_t ok = want;
-  if (write_limit_ && want > write_budget_) {
+  const bool limited = write_limit_ && path.find(path_filter_) != std::string::npos;
+  if (limited && want > write_budget_) {
     ok = write_budget_;
     *err = write_err_;
   }
-  if (write_limit_) write_budget_ -= ok;
+  if (limited) write_budget_ -= ok;
   appended_ += ok;
   return ok;
 }
 
 Status FaultInjectingFileSystem::CheckSync(const std::string& path) {
   MutexLock l(&mu_);
-  if (sync_err_ != 0) return ErrnoStatus("fdatasync", path, sync_err_);
+  if (sync_err_ != 0 && path.find(path_filter_) != std::string::npos) {
+    return ErrnoStatus("fdatasync", path, sync_err_);
+  }
   return Status::OK();
 }
 
@@ -94,6 +116,7 @@ void FaultInjectingFileSystem::Track(const std::string& path, uint64_t size, boo
 
 Result<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::NewWritableFile(
     const std::string& path) {
+  VIGIL_RETURN_IF_ERROR(CheckCreate(path));
   VIGIL_ASSIGN_OR_RETURN(auto f, base_->NewWritableFile(path));
   Track(path, 0, /*synced=*/true);  // the truncation to zero is what a crash would keep
   return std::unique_ptr<WritableFile>(new File(this, std::move(f)));
@@ -101,6 +124,7 @@ Result<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::NewWritableFile(
 
 Result<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::NewAppendableFile(
     const std::string& path) {
+  if (!base_->Exists(path)) VIGIL_RETURN_IF_ERROR(CheckCreate(path));
   VIGIL_ASSIGN_OR_RETURN(auto f, base_->NewAppendableFile(path));
   {
     MutexLock l(&mu_);

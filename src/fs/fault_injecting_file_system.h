@@ -33,6 +33,13 @@ class FaultInjectingFileSystem final : public FileSystem {
   void FailWritesAfter(uint64_t bytes, int err = ENOSPC);
   // Every Sync fails with `err` until ClearFaults().
   void FailSyncs(int err = EIO);
+  // Creating files (NewWritableFile, NewAppendableFile of a missing file) fails with `err`
+  // until ClearFaults(), as a file system out of inodes does.
+  void FailCreates(int err = ENOSPC);
+  // Limits the faults above to files whose path contains `substring` ("" : every file),
+  // e.g. "chunks_head" to fail the head's chunk files while the WAL keeps working. Writes
+  // to other files do not use up the write budget. Kept by ClearFaults().
+  void SetFaultPathFilter(std::string substring);
   void ClearFaults();
   // Simulates a crash: see the file comment. Open handles keep working on the cut files.
   Status DropUnsyncedData();
@@ -68,8 +75,9 @@ class FaultInjectingFileSystem final : public FileSystem {
   friend class File;
 
   // How much of `want` bytes may be written now; sets *err when the budget ran out.
-  uint64_t Admit(uint64_t want, int* err);
+  uint64_t Admit(const std::string& path, uint64_t want, int* err);
   Status CheckSync(const std::string& path);
+  Status CheckCreate(const std::string& path);
   void Track(const std::string& path, uint64_t size, bool synced);
 
   FileSystem* const base_;
@@ -78,6 +86,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   uint64_t write_budget_ VIGIL_GUARDED_BY(mu_) = 0;
   int write_err_ VIGIL_GUARDED_BY(mu_) = ENOSPC;
   int sync_err_ VIGIL_GUARDED_BY(mu_) = 0;
+  int create_err_ VIGIL_GUARDED_BY(mu_) = 0;
+  std::string path_filter_ VIGIL_GUARDED_BY(mu_);
   uint64_t appended_ VIGIL_GUARDED_BY(mu_) = 0;
   std::map<std::string, uint64_t> synced_size_ VIGIL_GUARDED_BY(mu_);  // path -> durable bytes
 };

@@ -101,6 +101,32 @@ TEST(FaultInjectingFileSystemTest, ShortWriteThenEnospc) {
   EXPECT_EQ(fs.bytes_appended(), 5u);
 }
 
+TEST(FaultInjectingFileSystemTest, PathFilterLimitsFaultsToMatchingFiles) {
+  TempDir d;
+  FaultInjectingFileSystem ffs(DefaultFileSystem());
+  auto wal = ffs.NewWritableFile(JoinPath(d.path(), "wal-000001"));
+  auto other = ffs.NewWritableFile(JoinPath(d.path(), "index"));
+  ASSERT_TRUE(wal.has_value() && other.has_value());
+  ffs.SetFaultPathFilter("wal-");
+  ffs.FailWritesAfter(4, EIO);
+  ffs.FailSyncs(ENOSPC);
+  EXPECT_TRUE((*other)->Append("0123456789").ok());  // not filtered: no fault, no budget used
+  EXPECT_TRUE((*other)->Sync().ok());
+  Status s = (*wal)->Append("0123456789");
+  EXPECT_TRUE(s.IsIOError());
+  EXPECT_NE(s.ToString().find("Input/output error"), std::string::npos) << s.ToString();
+  EXPECT_EQ((*wal)->Size(), 4u);  // the short write
+  EXPECT_NE((*wal)->Sync().ToString().find("No space left on device"), std::string::npos);
+  ffs.FailCreates(ENOSPC);
+  EXPECT_TRUE(ffs.NewWritableFile(JoinPath(d.path(), "chunks")).has_value());
+  EXPECT_FALSE(ffs.NewWritableFile(JoinPath(d.path(), "wal-000002")).has_value());
+  EXPECT_TRUE(ffs.NewAppendableFile(JoinPath(d.path(), "wal-000001")).has_value());  // exists
+  ffs.ClearFaults();
+  EXPECT_TRUE((*wal)->Append("x").ok());
+  EXPECT_TRUE((*wal)->Sync().ok());
+  EXPECT_TRUE(ffs.NewWritableFile(JoinPath(d.path(), "wal-000002")).has_value());
+}
+
 TEST(FaultInjectingFileSystemTest, CrashDropsUnsyncedTail) {
   TempDir dir;
   FaultInjectingFileSystem fs(DefaultFileSystem());

@@ -31,7 +31,10 @@ bool LiteralAlternation(std::string_view re, std::vector<std::string>* out) {
       cur.clear();
       continue;
     }
-    if (std::string_view("\\^$.[]()*+?{}").find(c) != std::string_view::npos) return false;
+    if (std::string_view("\\^$.[]()*+?{}").find(c) != std::string_view::npos) {
+      out->clear();  // not a set: leave no partial literals behind
+      return false;
+    }
     cur += c;
   }
   out->push_back(cur);

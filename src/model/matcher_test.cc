@@ -34,6 +34,15 @@ TEST(MatcherTest, Table) {
   }
 }
 
+// Regression: "up|temp.*" left {"up"} in SetMatches(), so block postings lookups used only
+// the literal "up" and missed every temperature series.
+TEST(MatcherTest, SetMatchesOnlyForPureLiteralAlternations) {
+  EXPECT_EQ(Matcher::Make(MatchType::kRegexMatch, "n", "b|a")->SetMatches(),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(Matcher::Make(MatchType::kRegexMatch, "n", "up|temp.*")->SetMatches().empty());
+  EXPECT_TRUE(Matcher::Make(MatchType::kRegexMatch, "n", "a|b|c+")->SetMatches().empty());
+}
+
 TEST(MatcherTest, BadRegexIsInvalidArgument) {
   auto m = Matcher::Make(MatchType::kRegexMatch, "l", "(");
   ASSERT_FALSE(m.has_value());

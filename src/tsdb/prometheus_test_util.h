@@ -85,8 +85,9 @@ class Child {
   pid_t pid_ = -1;
 };
 
-// GET http://127.0.0.1:port`path` (HTTP/1.0, whole response including headers; "" on error).
-inline std::string HttpGet(int port, const std::string& path) {
+// `method` http://127.0.0.1:port`path` without a body (HTTP/1.0, whole response including
+// headers; "" on error).
+inline std::string HttpRequest(int port, const std::string& method, const std::string& path) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -94,7 +95,8 @@ inline std::string HttpGet(int port, const std::string& path) {
   a.sin_port = htons(uint16_t(port));
   std::string out;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
-    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    const std::string req =
+        method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
     if (::write(fd, req.data(), req.size()) == ssize_t(req.size())) {
       char buf[4096];
       ssize_t n;
@@ -103,6 +105,11 @@ inline std::string HttpGet(int port, const std::string& path) {
   }
   ::close(fd);
   return out;
+}
+
+// GET http://127.0.0.1:port`path` (see HttpRequest).
+inline std::string HttpGet(int port, const std::string& path) {
+  return HttpRequest(port, "GET", path);
 }
 
 }  // namespace vigil::tsdb::testing

@@ -2,13 +2,16 @@
 every second until the head is compacted into a block. The block is listed by Debian's
 promtool, promtool's dump of it equals what Vigil's API returns for the block's range, and
 after a kill -9 and a restart the block still answers the same and no temporary directory
-is left behind."""
+is left behind. The admin API deletes a metric's samples in the block's range
+(delete_series: gone from queries, also after a restart, and from promtool's dump) and
+clean_tombstones rewrites the block without them."""
 import json
 import os
 import re
 import shutil
 import subprocess
 import time
+import urllib.parse
 
 from harness import (check, get_json, http, main, metric_value, query, scalar_query, start_fleet,
                      start_server, tempdir, wait_until)
@@ -114,6 +117,15 @@ def test_blocks_end_to_end():
           f"/api/v1/status/tsdb/blocks: {st} {body}")
     st, _, _ = http("POST", url + "/api/v1/admin/tsdb/snapshot")
     check(st == 503, f"snapshot without --web.enable-admin-api answered {st}")
+    for path in ("delete_series?match[]=up", "clean_tombstones"):
+        st, _, raw = http("POST", url + "/api/v1/admin/tsdb/" + path)
+        check(st == 503 and json.loads(raw)["errorType"] == "unavailable"
+              and json.loads(raw)["error"] == "admin APIs disabled",
+              f"{path} without --web.enable-admin-api: {st} {raw[:300]}")
+    # A third metric, deleted in the block's range later on.
+    metric2 = sorted(r["metric"]["__name__"] for r in names
+                     if not r["metric"]["__name__"].startswith(("scrape_", "up")))[1]
+    sel2 = '{__name__="%s"}' % metric2
 
     # kill -9 while scraping; the restarted server answers the same from the block.
     server.kill9()
@@ -128,7 +140,54 @@ def test_blocks_end_to_end():
     snap = os.path.join(data, "snapshots", json.loads(raw)["data"]["name"])
     snap_blocks = [n for n, _ in blocks(snap)]
     check(ulid in snap_blocks and len(snap_blocks) >= 2, f"snapshot holds {snap_blocks}")
+
+    # delete_series: parameter errors as Prometheus reports them, then the deletion.
+    admin = url2 + "/api/v1/admin/tsdb/"
+    st, _, raw = http("GET", admin + "delete_series?match[]=up")
+    check(st == 405, f"GET delete_series: {st} {raw[:200]}")
+    st, _, raw = http("POST", admin + "delete_series")
+    check(st == 400 and json.loads(raw) == {"status": "error", "errorType": "bad_data",
+                                            "error": "no match[] parameter provided"},
+          f"delete_series without match[]: {st} {raw[:300]}")
+    st, _, raw = http("POST", admin + "delete_series?match[]=up&start=yesterday")
+    check(st == 400 and json.loads(raw)["error"] == 'invalid parameter "start": invalid time '
+          "value for 'start': cannot parse \"yesterday\" to a valid timestamp",
+          f"delete_series with a bad start: {st} {raw[:300]}")
+    st, _, raw = http("POST", admin + "delete_series?match[]=" + urllib.parse.quote("up{"))
+    check(st == 400 and json.loads(raw)["error"].startswith('invalid parameter "match[]": '),
+          f"delete_series with a bad selector: {st} {raw[:300]}")
+    before2 = raw_samples(url2, sel2, mint, maxt)
+    check(before2, f"no samples for {sel2} in the block range")
+    params = urllib.parse.urlencode({"match[]": sel2, "start": f"{mint / 1000:.3f}",
+                                     "end": f"{(maxt - 1) / 1000:.3f}"})
+    st, _, raw = http("POST", admin + "delete_series", body=params,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    check(st == 204 and raw == b"", f"delete_series: {st} {raw[:300]}")
+    check(raw_samples(url2, sel2, mint, maxt) == {}, f"{sel2} still answers after delete_series")
+    for s in selectors:
+        check(same(raw_samples(url2, s, mint, maxt), before[s]), f"{s} changed by delete_series")
+    ts_file = os.path.join(data, ulid, "tombstones")
+    # (The compactor may already have rewritten a block with many tombstones.)
+    check(not os.path.exists(ts_file) or os.path.getsize(ts_file) > 9,
+          "the block's tombstones file is still empty")
     server2.stop()
+
+    # The deletion survives a restart; clean_tombstones rewrites the block without it.
+    server3, url3, _ = start_server(cfg, LOG, extra=FLAGS + ["--web.enable-admin-api"],
+                                    data_dir=data, name="vigil-delete")
+    check(raw_samples(url3, sel2, mint, maxt) == {}, f"{sel2} came back after a restart")
+    st, _, raw = http("PUT", url3 + "/api/v1/admin/tsdb/clean_tombstones")
+    check(st == 204 and raw == b"", f"clean_tombstones: {st} {raw[:300]}")
+    same_range = [(n, m) for n, m in blocks(data)
+                  if m["minTime"] == mint and m["maxTime"] == maxt]
+    check(len(same_range) == 1 and same_range[0][0] != ulid
+          and not same_range[0][1]["stats"].get("numTombstones"),
+          f"after clean_tombstones the block of [{mint}, {maxt}) is {same_range}")
+    ulid = same_range[0][0]
+    check(raw_samples(url3, sel2, mint, maxt) == {}, f"{sel2} came back after clean_tombstones")
+    for s in selectors:
+        check(same(raw_samples(url3, s, mint, maxt), before[s]), f"{s} changed by clean_tombstones")
+    server3.stop()
     fleet.stop()
     check(not leftovers(data), f"temporary dirs after stop: {leftovers(data)}")
 
@@ -143,6 +202,7 @@ def test_blocks_end_to_end():
                        timeout=60)
     check(p.returncode == 0 and all(b in p.stdout for b in snap_blocks),
           f"promtool tsdb list of the snapshot: {p.stdout} {p.stderr}")
+    check(promtool_dump(data, sel2, mint, maxt) == {}, f"promtool dumps the deleted {sel2}")
     for s in selectors:
         dumped = promtool_dump(data, s, mint, maxt)
         check(same(dumped, before[s]), f"promtool dump of {s} differs from Vigil's query "

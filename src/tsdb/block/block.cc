@@ -7,8 +7,8 @@
 namespace vigil::tsdb::block {
 namespace {
 
-// Chunks of the series of one bitmap, read from a block.
-// TODO: apply tombstones (Prometheus re-encodes chunks with deleted samples when compacting).
+// Chunks of the series of one bitmap, read from a block, without deleted samples (chunks
+// with some re-encoded, as Prometheus' compactor does).
 class BlockChunkSeriesSet final : public chunks::ChunkSeriesSet {
  public:
   BlockChunkSeriesSet(std::shared_ptr<const Block> block, std::vector<index::SeriesRef> refs,
@@ -34,6 +34,10 @@ class BlockChunkSeriesSet final : public chunks::ChunkSeriesSet {
         m.data = v->data;
         metas_.push_back(m);
       }
+      if (Status s = rewriter_.Apply(block_->tombstones().Get(ref), &metas_); !s.ok()) {
+        err_ = s.WithPrefix(block_->dir() + ": series " + labels_.ToString());
+        return false;
+      }
       if (!metas_.empty()) return true;
     }
     return false;
@@ -49,6 +53,7 @@ class BlockChunkSeriesSet final : public chunks::ChunkSeriesSet {
   size_t i_ = 0;
   Labels labels_;
   std::vector<chunks::Meta> all_, metas_;
+  chunks::ChunkRewriter rewriter_;
   Status err_;
 };
 
@@ -58,6 +63,7 @@ Result<std::shared_ptr<Block>> Block::Open(const std::string& dir, fs::FileSyste
   if (fs == nullptr) fs = fs::DefaultFileSystem();
   std::shared_ptr<Block> b(new Block());
   b->dir_ = dir;
+  b->fs_ = fs;
   VIGIL_ASSIGN_OR_RETURN(b->meta_, ReadMeta(fs, dir));
   VIGIL_ASSIGN_OR_RETURN(b->index_, index::IndexReader::Open(fs::JoinPath(dir, "index"), fs));
   VIGIL_ASSIGN_OR_RETURN(b->chunks_,
@@ -94,6 +100,46 @@ Result<std::unique_ptr<chunks::ChunkSeriesSet>> Block::NewChunkSeriesSet(
   }
   return std::unique_ptr<chunks::ChunkSeriesSet>(
       std::make_unique<BlockChunkSeriesSet>(shared_from_this(), std::move(refs), mint, maxt));
+}
+
+Result<std::shared_ptr<Block>> Block::Delete(int64_t mint, int64_t maxt,
+                                             const std::vector<Matcher>& matchers) const {
+  VIGIL_ASSIGN_OR_RETURN(index::Bitmap bm, index::PostingsForMatchers(*index_, matchers));
+  std::vector<index::SeriesRef> refs(roaring_bitmap_get_cardinality(bm.get()));
+  roaring_bitmap_to_uint32_array(bm.get(), refs.data());
+  Tombstones stones = tombstones_;
+  bool any = false;
+  Labels labels;
+  std::vector<chunks::Meta> chks;
+  for (index::SeriesRef ref : refs) {
+    VIGIL_RETURN_IF_ERROR(index_->Series(ref, &labels, &chks));
+    for (const chunks::Meta& c : chks) {
+      if (c.maxt < mint || c.mint > maxt) continue;
+      // Only up to the series' data and not beyond.
+      stones.Add(ref,
+                 Interval{std::max(mint, chks.front().mint), std::min(maxt, chks.back().maxt)});
+      any = true;
+      break;
+    }
+  }
+  if (!any) return std::shared_ptr<Block>();
+  std::shared_ptr<Block> b(new Block());
+  b->dir_ = dir_;
+  b->fs_ = fs_;
+  b->meta_ = meta_;
+  b->meta_.stats.num_tombstones = stones.NumIntervals();
+  b->index_ = index_;
+  b->chunks_ = chunks_;
+  VIGIL_RETURN_IF_ERROR(WriteTombstones(fs_, dir_, stones));
+  VIGIL_RETURN_IF_ERROR(WriteMeta(fs_, dir_, b->meta_));
+  VIGIL_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  b->tombstones_ = std::move(stones);
+  b->size_bytes_ = index_->size_bytes() + chunks_->size_bytes();
+  for (const char* f : {kTombstonesFilename, kMetaFilename}) {
+    Result<uint64_t> n = fs_->FileSize(fs::JoinPath(dir_, f));
+    if (n.has_value()) b->size_bytes_ += *n;
+  }
+  return b;
 }
 
 Result<std::vector<std::shared_ptr<Block>>> OpenBlocks(const std::string& data_dir,

@@ -8,10 +8,12 @@
 // with any matchers, LabelNames, LabelValues) that keeps the block alive (shared_ptr), so a
 // block can be dropped from a DB's list while queries still read it. Series come out sorted
 // by labels (the index order) whatever `sorted` asks. Deleted intervals (tombstones) are
-// left out of the samples.
+// left out of the samples, of NewChunkSeriesSet() too (so compaction drops them).
 //
 // Thread-safety: a Block is immutable after Open() and thread-safe; each querier is used by
-// one thread at a time.
+// one thread at a time. Delete() does not change the Block: it writes the new tombstones
+// and returns a new Block object sharing the same index and chunk mappings, which the owner
+// (tsdb/db) swaps in; queriers holding the old object keep seeing the old deletions.
 #pragma once
 
 #include <cstdint>
@@ -60,13 +62,25 @@ class Block final : public storage::Queryable, public std::enable_shared_from_th
   // Every symbol of the index, sorted (for compaction: the writer needs them first).
   Result<std::vector<std::string>> Symbols() const;
 
+  // Prometheus' Block.Delete: marks [mint, maxt] of every series matching `matchers` that
+  // has a chunk overlapping it as deleted (clamped to the series' first and last chunk),
+  // merged with the existing tombstones; writes `tombstones` atomically, then meta.json with
+  // stats.numTombstones updated. Returns the block with the new tombstones (sharing this
+  // one's index and chunks), or nullptr when no series matched (nothing written). Not safe
+  // to run concurrently with another Delete of the same directory (the DB serialises them).
+  // Errors: the index's errors (Corruption, IOError); IOError from writing (when meta.json
+  // failed after the tombstones file was replaced, the deletion shows after a reopen).
+  Result<std::shared_ptr<Block>> Delete(int64_t mint, int64_t maxt,
+                                        const std::vector<Matcher>& matchers) const;
+
  private:
   Block() = default;
 
   std::string dir_;
   BlockMeta meta_;
-  std::unique_ptr<index::IndexReader> index_;
-  std::unique_ptr<chunks::ChunkSegmentReader> chunks_;
+  fs::FileSystem* fs_ = nullptr;
+  std::shared_ptr<const index::IndexReader> index_;
+  std::shared_ptr<const chunks::ChunkSegmentReader> chunks_;
   Tombstones tombstones_;
   uint64_t size_bytes_ = 0;
 };

@@ -184,6 +184,76 @@ TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
   }
 }
 
+// A tombstones file written by Vigil (Block::Delete, the delete_series API) is read by
+// Prometheus: promtool's dump leaves out exactly the deleted samples.
+TEST(PromtoolInteropTest, PromtoolHonoursVigilTombstones) {
+  const std::string promtool = Promtool();
+  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  GenOptions o;
+  o.num_series = 300;
+  o.span_ms = 2 * 3600 * 1000;
+  const std::vector<TestSeries> data = GenerateSeries(o);
+  storage::MemoryStorage mem;
+  testing::Fill(&mem, data);
+  fs::TempDir tmp;
+  const std::string db = tmp.Sub("data");
+  ASSERT_TRUE(fs::DefaultFileSystem()->CreateDirs(fs::JoinPath(db, "wal")).ok());
+  BlockWriterOptions opts;
+  opts.mint = o.t0;
+  opts.maxt = o.t0 + o.span_ms;
+  auto q = mem.NewQuerier(INT64_MIN, INT64_MAX);
+  auto meta = WriteBlockFromQuerier(Context(), db, q->get(), opts);
+  ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
+  auto block = Block::Open(fs::JoinPath(db, meta->ulid.ToString()));
+  ASSERT_TRUE(block.has_value());
+  // Two deletions of overlapping series sets (their intervals merge per series).
+  const std::vector<Matcher> api = {*Matcher::Make(MatchType::kEqual, "job", "api")};
+  const std::vector<Matcher> up = {*Matcher::Make(MatchType::kRegexMatch, "__name__", "up|temp.*")};
+  const int64_t a0 = o.t0 + 1000000, a1 = o.t0 + 4000000;
+  const int64_t b0 = o.t0 + 3000000, b1 = o.t0 + 5000000;
+  auto d1 = (*block)->Delete(a0, a1, api);
+  ASSERT_TRUE(d1.has_value() && *d1 != nullptr);
+  auto d2 = (*d1)->Delete(b0, b1, up);
+  ASSERT_TRUE(d2.has_value() && *d2 != nullptr);
+  ASSERT_GT((*d2)->tombstones().NumIntervals(), 10u);
+  std::map<std::string, std::vector<Sample>> want;
+  uint64_t kept = 0;
+  for (const auto& s : data) {
+    const bool in_api = MatchesAll(api, s.labels), in_up = MatchesAll(up, s.labels);
+    for (const Sample& x : s.samples) {
+      if (in_api && x.t >= a0 && x.t <= a1) continue;
+      if (in_up && x.t >= b0 && x.t <= b1) continue;
+      want[s.labels.ToString()].push_back(x);
+      ++kept;
+    }
+  }
+  Cmd dump = RunShell(promtool + " tsdb dump " + db, tmp);
+  ASSERT_EQ(dump.code, 0) << dump.err;
+  std::map<std::string, std::vector<Sample>> got;
+  uint64_t lines = 0;
+  std::string line;
+  for (std::istringstream in(dump.out); std::getline(in, line);) {
+    const size_t s2 = line.rfind(' ');
+    const size_t s1 = line.rfind(' ', s2 - 1);
+    ASSERT_TRUE(s1 != std::string::npos && s2 != std::string::npos) << line;
+    got[line.substr(0, s1)].push_back(
+        Sample{std::stoll(line.substr(s2 + 1)),
+               std::strtod(line.substr(s1 + 1, s2 - s1 - 1).c_str(), nullptr)});
+    ++lines;
+  }
+  EXPECT_EQ(lines, kept);
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [series, samples] : want) {
+    auto it = got.find(series);
+    ASSERT_NE(it, got.end()) << series;
+    ASSERT_EQ(it->second.size(), samples.size()) << series;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      ASSERT_EQ(it->second[i].t, samples[i].t) << series;
+      ASSERT_TRUE(SameValue(it->second[i].v, samples[i].v)) << series;
+    }
+  }
+}
+
 // OpenMetrics text of `data`; timestamps are seconds with a fraction, which promtool turns
 // into int64(seconds * 1000): sample times that would not survive that are moved up a ms.
 std::string ToOpenMetrics(std::vector<TestSeries>* data) {

@@ -104,12 +104,7 @@ class BlockSampleIterator final : public storage::SampleIterator {
     active_ = true;
     return true;
   }
-  bool Deleted(int64_t t) const {
-    for (const Interval& iv : *s_->deleted_) {
-      if (iv.Covers(t)) return true;
-    }
-    return false;
-  }
+  bool Deleted(int64_t t) const { return chunks::IsDeleted(*s_->deleted_, t); }
   bool Finish() {
     done_ = true;
     active_ = false;
@@ -130,10 +125,7 @@ std::unique_ptr<storage::SampleIterator> BlockSeries::Iterator() const {
 }
 
 bool FullyDeleted(const chunks::Meta& c, const std::vector<Interval>& deleted) {
-  for (const Interval& iv : deleted) {
-    if (iv.mint <= c.mint && iv.maxt >= c.maxt) return true;
-  }
-  return false;
+  return chunks::CoversRange(deleted, c.mint, c.maxt);
 }
 
 class BlockSeriesSet final : public storage::SeriesSet {

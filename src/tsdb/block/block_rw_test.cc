@@ -14,6 +14,8 @@
 #include "tsdb/block/block_verify.h"
 #include "tsdb/block/block_writer.h"
 #include "tsdb/block/chunk_cutter.h"
+#include "tsdb/block/tombstones.h"
+#include "tsdb/chunkenc/xor.h"
 #include "tsdb/head/head.h"
 
 namespace vigil::tsdb::block {
@@ -163,6 +165,106 @@ TEST_F(BlockRWTest, QuerierAgreesWithMemoryStorage) {
   auto v = VerifyBlock(b->dir());
   EXPECT_TRUE(v.problems.empty()) << v.problems[0].ToString();
   EXPECT_EQ(v.samples, samples_);
+}
+
+// The test data minus the samples of series matching `ms` inside [mint, maxt].
+std::vector<TestSeries> WithoutDeleted(const std::vector<TestSeries>& data,
+                                       const std::vector<Matcher>& ms, int64_t mint, int64_t maxt) {
+  std::vector<TestSeries> out;
+  for (const TestSeries& s : data) {
+    bool match = true;
+    for (const Matcher& m : ms) match = match && m.Matches(s.labels.Get(m.name()));
+    TestSeries k{s.labels, {}};
+    for (const Sample& x : s.samples) {
+      if (!match || x.t < mint || x.t > maxt) k.samples.push_back(x);
+    }
+    if (!k.samples.empty()) out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::vector<TestSeries> All(const std::shared_ptr<Block>& b) {
+  auto q = b->NewQuerier(INT64_MIN, INT64_MAX);
+  EXPECT_TRUE(q.has_value());
+  return Collect(
+      (*q)->Select(Context(), true, nullptr, Ms({{MatchType::kRegexMatch, "__name__", ".+"}}))
+          .get());
+}
+
+// The samples of a block's chunk series set (what compaction reads).
+std::vector<TestSeries> AllChunks(const std::shared_ptr<Block>& b) {
+  auto cs = b->NewChunkSeriesSet({}, INT64_MIN, INT64_MAX);
+  EXPECT_TRUE(cs.has_value());
+  std::vector<TestSeries> out;
+  while ((*cs)->Next()) {
+    TestSeries s{(*cs)->labels(), {}};
+    for (const chunks::Meta& m : (*cs)->chunks()) {
+      chunkenc::XorIterator it(m.data);
+      while (it.Next()) s.samples.push_back(Sample{it.AtT(), it.AtV()});
+    }
+    out.push_back(std::move(s));
+  }
+  EXPECT_TRUE((*cs)->Err().ok()) << (*cs)->Err().ToString();
+  return out;
+}
+
+TEST_F(BlockRWTest, DeleteWritesTombstonesAndHidesTheSamples) {
+  BlockWriterOptions opts;
+  opts.mint = mint_;
+  opts.maxt = maxt_;
+  auto b = WriteAndOpen(opts);
+  ASSERT_NE(b, nullptr);
+  const std::string before =
+      *fs::ReadFileToString(fs::DefaultFileSystem(), fs::JoinPath(b->dir(), kTombstonesFilename));
+
+  // No matching series: nothing is written.
+  auto none = b->Delete(INT64_MIN, INT64_MAX, Ms({{MatchType::kEqual, "job", "nope"}}));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(*none, nullptr);
+
+  const auto api = Ms({{MatchType::kEqual, "job", "api"}});
+  const int64_t a0 = mint_ + 1800000, a1 = mint_ + 5400000;
+  auto b1 = b->Delete(a0, a1, api);
+  ASSERT_TRUE(b1.has_value()) << b1.error().ToString();
+  ASSERT_NE(*b1, nullptr);
+  std::vector<TestSeries> want = WithoutDeleted(data_, api, a0, a1);
+  ExpectSame(All(*b1), want, "after delete");
+  ExpectSame(AllChunks(*b1), want, "chunk series after delete");
+  ExpectSame(All(b), data_, "the old object is unchanged");
+
+  // A second deletion merges with the first; everything of one metric goes.
+  const auto up = Ms({{MatchType::kEqual, "__name__", "up"}});
+  auto b2 = (*b1)->Delete(INT64_MIN, INT64_MAX, up);
+  ASSERT_TRUE(b2.has_value() && *b2 != nullptr);
+  want = WithoutDeleted(want, up, INT64_MIN, INT64_MAX);
+  ExpectSame(All(*b2), want, "after two deletes");
+  ExpectSame(AllChunks(*b2), want, "chunk series after two deletes");
+
+  // On disk: the tombstones file and meta.json's numTombstones, as a fresh open sees them.
+  auto reopened = Block::Open(b->dir());
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().ToString();
+  ExpectSame(All(*reopened), want, "reopened");
+  const Tombstones& ts = (*reopened)->tombstones();
+  EXPECT_EQ(ts.all(), (*b2)->tombstones().all());
+  EXPECT_GT(ts.NumIntervals(), 0u);
+  EXPECT_EQ((*reopened)->meta().stats.num_tombstones, ts.NumIntervals());
+  EXPECT_EQ((*reopened)->meta().stats.num_series, b->meta().stats.num_series);
+  EXPECT_EQ((*reopened)->meta().ulid, b->meta().ulid);
+  const std::string after =
+      *fs::ReadFileToString(fs::DefaultFileSystem(), fs::JoinPath(b->dir(), kTombstonesFilename));
+  EXPECT_EQ(after, EncodeTombstones(ts));
+  EXPECT_NE(after, before);
+  EXPECT_FALSE(fs::DefaultFileSystem()->Exists(
+      fs::JoinPath(b->dir(), std::string(kTombstonesFilename) + ".tmp")));
+  // Intervals are clamped to each series' data (Prometheus: "not beyond").
+  for (const auto& [ref, ivs] : ts.all()) {
+    for (const Interval& iv : ivs) {
+      EXPECT_GE(iv.mint, mint_);
+      EXPECT_LT(iv.maxt, maxt_);
+    }
+  }
+  auto v = VerifyBlock(b->dir());
+  EXPECT_TRUE(v.problems.empty()) << v.problems[0].ToString();
 }
 
 TEST_F(BlockRWTest, SmallSegmentsAndCancellation) {

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "base/coding.h"
+#include "fs/temp_dir.h"
 #include "tsdb/block/chunk_cutter.h"
 #include "tsdb/block/meta.h"
 #include "tsdb/block/tombstones.h"
@@ -148,6 +149,40 @@ TEST(TombstonesTest, RoundTripAndDamage) {
     EXPECT_FALSE(DecodeTombstones(bad).has_value()) << "byte " << i;
   }
   EXPECT_FALSE(DecodeTombstones(f.substr(0, 8)).has_value());
+}
+
+// The exact bytes of a tombstones file (Prometheus' tsdb/docs/format/tombstones.md): the
+// entries are uvarint ref, varint mint, varint maxt (zig-zag), in ref then mint order.
+TEST(TombstonesTest, ByteFormat) {
+  Tombstones t;
+  t.Add(300, Interval{-1, 64});
+  t.Add(2, Interval{0, 10});
+  t.Add(2, Interval{20, 30});
+  const std::string entries = std::string("\x02\x00\x14", 3) +         // ref 2: [0, 10]
+                              std::string("\x02\x28\x3c", 3) +         // ref 2: [20, 30]
+                              std::string("\xac\x02\x01\x80\x01", 5);  // ref 300: [-1, 64]
+  std::string want = std::string("\x01\x30\xba\x30\x01", 5) + entries;
+  PutBE32(&want, Crc32c(entries.data(), entries.size()));
+  EXPECT_EQ(EncodeTombstones(t), want);
+  auto back = DecodeTombstones(want);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->Get(300), (std::vector<Interval>{{-1, 64}}));
+}
+
+TEST(TombstonesTest, WriteIsAtomicAndReadBack) {
+  fs::TempDir dir;
+  Tombstones t;
+  t.Add(7, Interval{1, 2});
+  ASSERT_TRUE(WriteTombstones(nullptr, dir.path(), t).ok());
+  auto back = ReadTombstones(nullptr, dir.path());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->all(), t.all());
+  t.Add(7, Interval{3, 9});  // adjacent: merged into [1, 9]
+  ASSERT_TRUE(WriteTombstones(nullptr, dir.path(), t).ok());
+  back = ReadTombstones(nullptr, dir.path());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->Get(7), (std::vector<Interval>{{1, 9}}));
+  EXPECT_EQ(*fs::DefaultFileSystem()->ListDir(dir.path()), std::vector<std::string>{"tombstones"});
 }
 
 std::vector<CutChunk> Cut(const std::vector<std::pair<int64_t, double>>& samples, int64_t range) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/coding.h"
+#include "base/failpoint.h"
 #include "tsdb/block/chunk_cutter.h"
 #include "tsdb/block/tombstones.h"
 #include "tsdb/chunkenc/xor.h"
@@ -208,6 +209,7 @@ Result<BlockMeta> WriteBlock(const Context& ctx, const std::string& parent_dir,
     VIGIL_RETURN_IF_ERROR(
         WriteSyncedFile(fs, fs::JoinPath(tmp, kMetaFilename), SerializeMeta(meta)));
     VIGIL_RETURN_IF_ERROR(fs->SyncDir(tmp));
+    VIGIL_FAILPOINT("block.write.before_rename");
     VIGIL_RETURN_IF_ERROR(fs->Rename(tmp, dir));
     return fs->SyncDir(parent_dir);
   }();

@@ -1,27 +1,10 @@
 #include "tsdb/block/tombstones.h"
 
-#include <algorithm>
-
 #include "base/coding.h"
 
 namespace vigil::tsdb::block {
 
-void Tombstones::Add(uint64_t ref, Interval iv) {
-  std::vector<Interval>& ivs = by_ref_[ref];
-  ivs.push_back(iv);
-  std::sort(ivs.begin(), ivs.end(),
-            [](const Interval& a, const Interval& b) { return a.mint < b.mint; });
-  std::vector<Interval> merged;
-  for (const Interval& i : ivs) {
-    if (!merged.empty() && (i.mint <= merged.back().maxt || (merged.back().maxt != INT64_MAX &&
-                                                             i.mint == merged.back().maxt + 1))) {
-      merged.back().maxt = std::max(merged.back().maxt, i.maxt);
-    } else {
-      merged.push_back(i);
-    }
-  }
-  ivs.swap(merged);
-}
+void Tombstones::Add(uint64_t ref, Interval iv) { chunks::AddInterval(&by_ref_[ref], iv); }
 
 const std::vector<Interval>& Tombstones::Get(uint64_t ref) const {
   static const std::vector<Interval> kNone;
@@ -98,7 +81,8 @@ Status WriteTombstones(fs::FileSystem* fs, const std::string& dir, const Tombsto
     VIGIL_RETURN_IF_ERROR(f->Sync());
     VIGIL_RETURN_IF_ERROR(f->Close());
   }
-  return fs->Rename(tmp, path);
+  VIGIL_RETURN_IF_ERROR(fs->Rename(tmp, path));
+  return fs->SyncDir(dir);
 }
 
 }  // namespace vigil::tsdb::block

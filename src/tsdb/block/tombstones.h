@@ -4,8 +4,9 @@
 //   BE32 magic 0x0130BA30 · 1 B version 1 · (uvarint series ref · varint mint · varint maxt)*
 //   · BE32 CRC32C of the entries (not of the version byte)
 //
-// A block written by Vigil has no deletions: an empty but valid file (9 bytes). Value type;
-// const methods are thread-safe.
+// A block written by Vigil has no deletions: an empty but valid file (9 bytes); deletions
+// are added by Block::Delete (the delete_series API) and removed by rewriting the block
+// (DB::CleanTombstones, compaction). Value type; const methods are thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 
 #include "base/result.h"
 #include "fs/file_system.h"
+#include "tsdb/chunks/intervals.h"
 
 namespace vigil::tsdb::block {
 
@@ -24,12 +26,7 @@ inline constexpr uint32_t kTombstonesMagic = 0x0130BA30;
 inline constexpr uint8_t kTombstonesFormatV1 = 1;
 
 // A deleted interval, both ends inclusive (ms).
-struct Interval {
-  int64_t mint = 0;
-  int64_t maxt = 0;
-  bool Covers(int64_t t) const { return t >= mint && t <= maxt; }
-  friend bool operator==(const Interval&, const Interval&) = default;
-};
+using Interval = chunks::Interval;
 
 class Tombstones {
  public:
@@ -53,7 +50,8 @@ Result<Tombstones> DecodeTombstones(std::string_view file);
 
 // Reads dir/tombstones; a missing file means no deletions (as in Prometheus).
 Result<Tombstones> ReadTombstones(fs::FileSystem* fs, const std::string& dir);
-// Writes dir/tombstones through a fsynced temporary file and a rename.
+// Writes dir/tombstones atomically: a fsynced temporary file renamed over it, then dir
+// fsynced. Errors: IOError (the old file is then unchanged).
 Status WriteTombstones(fs::FileSystem* fs, const std::string& dir, const Tombstones& t);
 
 }  // namespace vigil::tsdb::block

@@ -188,7 +188,16 @@ Status HeadChunkFiles::FlushLocked() {
   if (!s.ok()) {
     // Cut off a partial write; the records stay buffered for the next attempt.
     cur_->Truncate(before).IgnoreError();
+    if (!flush_failing_) {
+      flush_failing_ = true;
+      VIGIL_LOG_ERROR("tsdb", "Writing head chunks failed; keeping them in memory and retrying",
+                      "err={}", LogQuote(s.ToString()));
+    }
     return s;
+  }
+  if (flush_failing_) {
+    flush_failing_ = false;
+    VIGIL_LOG_INFO("tsdb", "Writing head chunks works again", "bytes={}", buf_.size());
   }
   buf_.clear();
   {
@@ -209,13 +218,12 @@ Status HeadChunkFiles::CutLocked() {
   const uint32_t seq = next_seq_;
   const std::string path = fs::JoinPath(dir_, ChunkFileName(seq));
   VIGIL_ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(path));
-  VIGIL_RETURN_IF_ERROR(file->Append(HeadHeader()));
   VIGIL_ASSIGN_OR_RETURN(auto map, fs_->MapFile(path, size_t(opts_.max_file_size)));
   VIGIL_RETURN_IF_ERROR(fs_->SyncDir(dir_));
   auto f = std::make_shared<File>();
   f->path = path;
   f->map = std::move(map);
-  f->readable.store(kSegmentHeaderSize);
+  f->readable.store(0);  // the header is buffered with the first records
   f->maxt_known = true;
   {
     WriterLock l(&files_mu_);
@@ -224,7 +232,9 @@ Status HeadChunkFiles::CutLocked() {
   ++next_seq_;
   cur_ = std::move(file);
   cur_seq_ = seq;
+  buf_ = HeadHeader();
   cur_size_ = kSegmentHeaderSize;
+  unflushed_from_.store(MakeHeadChunkRef(seq, 0), std::memory_order_release);
   return Status::OK();
 }
 
@@ -241,7 +251,7 @@ Result<HeadChunkRef> HeadChunkFiles::WriteChunk(uint64_t series_ref, int64_t min
   if (cur_ == nullptr || cur_size_ + max_rec > opts_.max_file_size)
     VIGIL_RETURN_IF_ERROR(CutLocked());
   if (!buf_.empty() && buf_.size() + max_rec > opts_.write_buffer_size) {
-    VIGIL_RETURN_IF_ERROR(FlushLocked());
+    FlushLocked().IgnoreError();  // on failure the buffer grows; logged by FlushLocked
   }
   const HeadChunkRef ref = MakeHeadChunkRef(cur_seq_, uint32_t(cur_size_));
   const size_t start = buf_.size();
@@ -269,7 +279,10 @@ Result<HeadChunkRef> HeadChunkFiles::WriteChunk(uint64_t series_ref, int64_t min
 Result<HeadChunk> HeadChunkFiles::Chunk(HeadChunkRef ref) {
   if (ref >= unflushed_from_.load(std::memory_order_acquire)) {
     MutexLock l(&write_mu_);
-    VIGIL_RETURN_IF_ERROR(FlushLocked());
+    if (Status s = FlushLocked(); !s.ok()) {
+      Result<HeadChunk> c = BufferedChunkLocked(ref);
+      if (c.has_value() || !c.error().IsNotFound()) return c;
+    }
   }
   const uint32_t seq = HeadChunkFile(ref);
   const uint64_t off = HeadChunkOffset(ref);
@@ -297,10 +310,56 @@ Result<HeadChunk> HeadChunkFiles::Chunk(HeadChunkRef ref) {
   }
   const uint8_t enc = uint8_t(base[off + 24]);
   HeadChunk c;
+  c.mint = int64_t(DecodeBE64(base + off + 8));
+  c.maxt = int64_t(DecodeBE64(base + off + 16));
   c.view.encoding = chunkenc::Encoding(enc & ~kOutOfOrderEncodingMask);
   c.view.data = rest.substr(0, size_t(len));
   c.out_of_order = (enc & kOutOfOrderEncodingMask) != 0;
   c.mapping = f->map;
+  return c;
+}
+
+namespace {
+
+// A record copied out of the write buffer, standing in for a file mapping.
+class BufferCopy final : public fs::MappedFile {
+ public:
+  explicit BufferCopy(std::string bytes) : bytes_(std::move(bytes)) {}
+  const char* data() const override { return bytes_.data(); }
+  size_t size() const override { return bytes_.size(); }
+
+ private:
+  std::string bytes_;
+};
+
+}  // namespace
+
+Result<HeadChunk> HeadChunkFiles::BufferedChunkLocked(HeadChunkRef ref) {
+  const uint64_t off = HeadChunkOffset(ref);
+  const uint64_t start = cur_size_ - buf_.size();  // file offset of buf_[0]
+  if (cur_ == nullptr || HeadChunkFile(ref) != cur_seq_ || off < start ||
+      off < kSegmentHeaderSize || off + kRecordFixedSize >= cur_size_) {
+    return Status::NotFound("head chunks: no buffered chunk for ref " + std::to_string(ref));
+  }
+  std::string_view rec(buf_.data() + (off - start), size_t(cur_size_ - off));
+  std::string_view rest = rec.substr(kRecordFixedSize);
+  uint64_t len;
+  if (!GetUvarint(&rest, &len) || len > rest.size() || rest.size() - len < kCrcSize) {
+    return Status::Internal("head chunks: buffered chunk at " + std::to_string(off) +
+                            " runs past the buffer");
+  }
+  const size_t total = size_t(rest.data() - rec.data()) + size_t(len) + kCrcSize;
+  auto copy = std::make_shared<BufferCopy>(std::string(rec.substr(0, total)));
+  const char* p = copy->data();
+  HeadChunk c;
+  c.mint = int64_t(DecodeBE64(p + 8));
+  c.maxt = int64_t(DecodeBE64(p + 16));
+  const uint8_t enc = uint8_t(p[24]);
+  c.view.encoding = chunkenc::Encoding(enc & ~kOutOfOrderEncodingMask);
+  c.view.data = std::string_view(p + (rest.data() - rec.data()), size_t(len));
+  c.out_of_order = (enc & kOutOfOrderEncodingMask) != 0;
+  c.buffered = true;
+  c.mapping = std::move(copy);
   return c;
 }
 

@@ -13,7 +13,12 @@
 // A new file is started on the first write after Open (Prometheus does the same) and when
 // the next record would push the current one past max_file_size. Writes are buffered;
 // Flush() hands them to the OS, Sync() makes them durable; a chunk read before its bytes
-// were flushed triggers the flush itself.
+// were flushed triggers the flush itself. A new file's header is buffered like a record.
+//
+// Write failures (a full disk, EIO) lose nothing the head was given: records whose flush
+// fails stay buffered (the buffer grows past write_buffer_size while the disk refuses
+// them), reads serve them from a copy of the buffer, and the next write or Flush() retries.
+// Only a failure to finish a full file and start the next one fails WriteChunk().
 //
 // Thread-safe: WriteChunk/Flush/Sync/CutNewFile/Truncate serialise on one mutex; Chunk()
 // may run concurrently with them from many threads. A HeadChunk keeps its file mapped, so
@@ -66,8 +71,12 @@ struct HeadChunkScanReport {
 // A chunk read back; `view` stays valid while this object (its mapping) lives.
 struct HeadChunk {
   ChunkView view;
+  int64_t mint = 0;  // from the record header
+  int64_t maxt = 0;
   bool out_of_order = false;
+  // The file's mapping, or (buffered) a private copy of a record not yet flushed.
   std::shared_ptr<const fs::MappedFile> mapping;
+  bool buffered = false;
 };
 
 class HeadChunkFiles {
@@ -91,13 +100,15 @@ class HeadChunkFiles {
               HeadChunkScanReport* report = nullptr);
 
   // Appends one chunk and returns its reference. InvalidArgument if the record could never
-  // fit into a file; IOError from the file system (the chunk is then not stored).
+  // fit into a file; IOError when the full current file cannot be finished or the next one
+  // not created (the chunk is then not stored). A failing flush is not an error here.
   Result<HeadChunkRef> WriteChunk(uint64_t series_ref, int64_t mint, int64_t maxt,
                                   chunkenc::Encoding encoding, std::string_view data,
                                   bool out_of_order = false);
 
   // The chunk at `ref`, checksum verified. NotFound for a ref to no stored chunk
-  // (deleted file, offset past the end); Corruption on a damaged record.
+  // (deleted file, offset past the end); Corruption on a damaged record. A record whose
+  // flush fails is returned from the buffer (`buffered`).
   Result<HeadChunk> Chunk(HeadChunkRef ref);
 
   // Hands buffered records to the OS / makes everything written durable.
@@ -128,6 +139,8 @@ class HeadChunkFiles {
   HeadChunkFiles(std::string dir, const HeadChunkFilesOptions& opts);
   Status CutLocked() VIGIL_REQUIRES(write_mu_);
   Status FlushLocked() VIGIL_REQUIRES(write_mu_);
+  // A copy of the buffered record at `ref` (after a failed flush).
+  Result<HeadChunk> BufferedChunkLocked(HeadChunkRef ref) VIGIL_REQUIRES(write_mu_);
   std::shared_ptr<File> FindFile(uint32_t seq) const;
 
   const std::string dir_;
@@ -139,6 +152,7 @@ class HeadChunkFiles {
   uint32_t cur_seq_ VIGIL_GUARDED_BY(write_mu_) = 0;
   uint64_t cur_size_ VIGIL_GUARDED_BY(write_mu_) = 0;  // including buffered bytes
   std::string buf_ VIGIL_GUARDED_BY(write_mu_);
+  bool flush_failing_ VIGIL_GUARDED_BY(write_mu_) = false;  // logged once per outage
   uint32_t next_seq_ VIGIL_GUARDED_BY(write_mu_) = 1;
   bool scanned_ VIGIL_GUARDED_BY(write_mu_) = false;
   bool closed_ VIGIL_GUARDED_BY(write_mu_) = false;

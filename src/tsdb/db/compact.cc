@@ -10,6 +10,28 @@ int64_t AlignDown(int64_t t, int64_t width) {
   return t >= 0 ? width * (t / width) : width * ((t - width + 1) / width);
 }
 
+// Prometheus' planner, after finding nothing to merge: the newest block (of the ones
+// considered) that is at least the middle range long and has more than 5% as many
+// tombstones as series, or a shorter one with at least one tombstone per series, is
+// rewritten alone (dropping the deleted data). Only the newest short block is looked at.
+std::vector<size_t> PlanTombstoneRewrite(const std::vector<block::BlockMeta>& metas, size_t n,
+                                         const std::vector<int64_t>& ranges) {
+  for (size_t i = n; i-- > 0;) {
+    const block::BlockMeta& m = metas[i];
+    const block::BlockStats& st = m.stats;
+    if (m.max_time - m.min_time < ranges[ranges.size() / 2]) {
+      if (st.num_tombstones > 0 && st.num_tombstones >= st.num_series && !m.compaction.failed) {
+        return {i};
+      }
+      break;
+    }
+    if (double(st.num_tombstones) / double(st.num_series + 1) > 0.05 && !m.compaction.failed) {
+      return {i};
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms) {
@@ -25,7 +47,8 @@ std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms
 
 std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
                                    const std::vector<int64_t>& ranges) {
-  if (ranges.size() < 2 || metas.size() < 2) return {};
+  if (ranges.empty() || metas.size() < 2) return {};
+  if (ranges.size() < 2) return PlanTombstoneRewrite(metas, metas.size() - 1, ranges);
   const size_t n = metas.size() - 1;  // the newest block waits a full range
   const int64_t high_time = metas[n - 1].min_time;
   for (size_t r = 1; r < ranges.size(); ++r) {
@@ -42,7 +65,7 @@ std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
       bool usable = true;
       for (size_t k = 0; k < group.size() && usable; ++k) {
         const auto& m = metas[group[k]];
-        if (m.compaction.failed || m.stats.num_tombstones > 0) usable = false;
+        if (m.compaction.failed) usable = false;
         if (k > 0 && m.min_time < metas[group[k - 1]].max_time) usable = false;  // overlap
       }
       const int64_t mint = metas[group.front()].min_time;
@@ -50,7 +73,7 @@ std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
       if (usable && (maxt - mint == tr || maxt <= high_time)) return group;
     }
   }
-  return {};
+  return PlanTombstoneRewrite(metas, n, ranges);
 }
 
 std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>& metas) {

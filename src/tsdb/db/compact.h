@@ -27,8 +27,12 @@ std::vector<int64_t> CompactionRanges(int64_t min_block_ms, int64_t max_block_ms
 // Prometheus' plan(): the newest block is left out; for each range above the first, blocks
 // are grouped by aligned windows of that range (a block crossing a window boundary is in no
 // group); the first group with more than one block that either fills its window or ends at
-// or before the newest remaining block's start is chosen. Groups with overlapping blocks,
-// blocks with tombstones, or a failed compaction are skipped.
+// or before the newest remaining block's start is chosen. Groups with overlapping blocks
+// or a failed compaction are skipped. Failing that, a block with many tombstones is chosen
+// alone to be rewritten without the deleted data: scanning from the newest considered block
+// back, one at least ranges[size/2] long whose tombstones exceed 5% of its series, or (the
+// scan stops at the first shorter block) a shorter one with at least as many tombstones as
+// series. Blocks' deleted data never reaches the merged block (Block::NewChunkSeriesSet).
 std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
                                    const std::vector<int64_t>& ranges);
 

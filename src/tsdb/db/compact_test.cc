@@ -63,13 +63,65 @@ TEST(PlanCompaction, Table) {
     for (auto [a, b] : c.blocks) metas.push_back(M(a, b));
     EXPECT_EQ(PlanCompaction(metas, ranges), c.want);
   }
-  // Tombstones or a failed compaction keep a group out.
+  // A failed compaction keeps a group out; tombstones do not (they are dropped on merge).
   std::vector<block::BlockMeta> metas = {M(0, 20), M(20, 40), M(40, 60), M(60, 80)};
   metas[1].stats.num_tombstones = 1;
-  EXPECT_TRUE(PlanCompaction(metas, ranges).empty());
-  metas[1].stats.num_tombstones = 0;
+  EXPECT_EQ(PlanCompaction(metas, ranges), (std::vector<size_t>{0, 1, 2}));
   metas[2].compaction.failed = true;
   EXPECT_TRUE(PlanCompaction(metas, ranges).empty());
+}
+
+// Prometheus' rule for blocks with many tombstones: nothing to merge, then a block is
+// rewritten alone.
+TEST(PlanCompaction, BlocksWithManyTombstonesAreRewrittenAlone) {
+  const std::vector<int64_t> ranges = {20, 60, 180};
+  auto meta = [](int64_t mint, int64_t maxt, uint64_t series, uint64_t tombstones) {
+    block::BlockMeta m = M(mint, maxt);
+    m.stats.num_series = series;
+    m.stats.num_tombstones = tombstones;
+    return m;
+  };
+  struct Case {
+    const char* name;
+    std::vector<block::BlockMeta> metas;
+    std::vector<int64_t> ranges;
+    std::vector<size_t> want;
+  };
+  const std::vector<Case> cases = {
+      {"a long block with > 5% deleted",
+       {meta(0, 60, 10, 1), meta(60, 120, 10, 0), meta(120, 140, 10, 0)},
+       ranges,
+       {0}},
+      {"5% or less is left alone",
+       {meta(0, 60, 19, 1), meta(60, 120, 10, 0), meta(120, 140, 10, 0)},
+       ranges,
+       {}},
+      {"the newest block is never rewritten",
+       {meta(0, 60, 10, 0), meta(60, 120, 10, 9)},
+       ranges,
+       {}},
+      {"a short block with a tombstone per series",
+       {meta(0, 20, 3, 0), meta(20, 40, 3, 3), meta(40, 60, 3, 0)},
+       ranges,
+       {1}},
+      {"a short block with fewer tombstones than series",
+       {meta(0, 20, 3, 0), meta(20, 40, 3, 2), meta(40, 60, 3, 0)},
+       ranges,
+       {}},
+      {"the scan stops at the newest short block",
+       {meta(0, 60, 10, 5), meta(60, 80, 10, 0), meta(80, 100, 10, 0)},
+       ranges,
+       {}},
+      {"with a single range too", {meta(0, 20, 2, 2), meta(20, 40, 2, 0)}, {20}, {0}},
+      {"merging comes first",
+       {meta(0, 20, 2, 2), meta(20, 40, 2, 0), meta(40, 60, 2, 0), meta(60, 80, 2, 0)},
+       ranges,
+       {0, 1, 2}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(PlanCompaction(c.metas, c.ranges), c.want);
+  }
 }
 
 TEST(DBCompaction, MergesBlocksAndKeepsAnswers) {

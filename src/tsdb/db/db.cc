@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "base/failpoint.h"
 #include "base/logging.h"
 #include "tsdb/block/block_writer.h"
 #include "tsdb/db/chunk_merge.h"
@@ -331,8 +332,7 @@ Result<int> DB::CompactBlocksLocked() {
     std::vector<block::BlockMeta> metas;
     for (const auto& b : blocks) {
       metas.push_back(b->meta());
-      // As Prometheus' meta.json flag (kept in memory here): not planned again.
-      if (failed_compactions_.count(b->meta().ulid) > 0) metas.back().compaction.failed = true;
+      if (compaction_failed_.count(b->meta().ulid) != 0) metas.back().compaction.failed = true;
     }
     std::vector<size_t> plan = PlanVerticalCompaction(metas);
     if (plan.empty()) plan = PlanCompaction(metas, ranges);
@@ -346,10 +346,11 @@ Result<int> DB::CompactBlocksLocked() {
       compactions_failed_.fetch_add(1, std::memory_order_relaxed);
       VIGIL_LOG_ERROR("tsdb", "Block compaction failed; the blocks are kept as they are",
                       "blocks={} err={}", parents.size(), LogQuote(s.ToString()));
-      // A merge that fails on the data (a damaged chunk, chunks that cannot be merged)
-      // would fail again: those blocks are left out of planning until restart.
-      if (s.code() == StatusCode::kCorruption || s.code() == StatusCode::kInvalidArgument) {
-        for (const auto& p : parents) failed_compactions_.insert(p->meta().ulid);
+      // Damaged data fails every retry: leave these blocks out of later plans (Prometheus
+      // marks them compaction-failed); so do chunks that cannot be merged (InvalidArgument:
+      // overlapping histogram chunks). Transient errors (IOError) are retried.
+      if (s.IsCorruption() || s.code() == StatusCode::kInvalidArgument) {
+        for (const auto& p : parents) compaction_failed_.insert(p->meta().ulid);
       }
       return s;
     }
@@ -415,7 +416,76 @@ Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents
   VIGIL_LOG_INFO("tsdb", "Compacted blocks",
                  "ulid={} mint={} maxt={} level={} parents={} overlapping={}", meta.ulid.ToString(),
                  bo.mint, bo.maxt, bo.compaction_level, parents.size(), overlapping);
-  DeleteBlocks(parents);
+  VIGIL_FAILPOINT("db.compact_blocks.after_write");
+  DeleteBlocks(parents, "db.compact_blocks.mid_delete");
+  return Status::OK();
+}
+
+Status DB::AddBlock(const block::Ulid& ulid) {
+  const std::string dir = fs::JoinPath(opts_.dir, ulid.ToString());
+  auto b = block::Block::Open(dir, fs_);
+  if (!b.has_value()) {
+    fs_->RemoveAll(dir).IgnoreError();
+    return b.error().WithPrefix("opening the new block " + dir);
+  }
+  MutexLock l(&mu_);
+  blocks_.push_back(std::move(*b));
+  std::sort(blocks_.begin(), blocks_.end(), [](const auto& x, const auto& y) {
+    if (x->meta().min_time != y->meta().min_time) return x->meta().min_time < y->meta().min_time;
+    return x->meta().ulid < y->meta().ulid;
+  });
+  return Status::OK();
+}
+
+Status DB::Delete(int64_t mint, int64_t maxt, const std::vector<Matcher>& matchers) {
+  MutexLock cl(&compact_mu_);
+  for (const auto& b : Blocks()) {
+    if (!b->Overlaps(mint, maxt)) continue;
+    Result<std::shared_ptr<block::Block>> nb = b->Delete(mint, maxt, matchers);
+    if (!nb.has_value()) return nb.error().WithPrefix("delete in block " + b->dir());
+    if (*nb == nullptr) continue;
+    MutexLock l(&mu_);
+    std::replace(blocks_.begin(), blocks_.end(), b, *nb);
+  }
+  return head_->Delete(mint, maxt, matchers);
+}
+
+Result<int> DB::CleanTombstones() {
+  MutexLock cl(&compact_mu_);
+  int n = 0;
+  Status st;
+  for (const auto& b : Blocks()) {
+    if (b->tombstones().empty()) continue;
+    st = RewriteBlock(b);
+    if (!st.ok()) break;
+    ++n;
+  }
+  ReapDeleted();
+  if (!st.ok()) return st;
+  return n;
+}
+
+Status DB::RewriteBlock(const std::shared_ptr<block::Block>& b) {
+  const block::BlockMeta& m = b->meta();
+  VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> symbols, b->Symbols());
+  VIGIL_ASSIGN_OR_RETURN(auto set, b->NewChunkSeriesSet({}, m.min_time, m.max_time - 1));
+  block::BlockWriterOptions bo;
+  bo.mint = m.min_time;
+  bo.maxt = m.max_time;
+  bo.compaction_level = m.compaction.level;
+  bo.sources = m.compaction.sources;
+  // The old block as parent: a restart after a crash before its deletion deletes it.
+  bo.parents.push_back(block::BlockDesc{m.ulid, m.min_time, m.max_time});
+  bo.fs = fs_;
+  bo.clock = clock_;
+  VIGIL_ASSIGN_OR_RETURN(block::BlockMeta meta, block::WriteBlock(Context::Background(), opts_.dir,
+                                                                  symbols, set.get(), bo));
+  set.reset();
+  if (meta.stats.num_series > 0) VIGIL_RETURN_IF_ERROR(AddBlock(meta.ulid));
+  VIGIL_LOG_INFO("tsdb", "Rewrote a block without its deleted data", "old={} new={} series={}",
+                 m.ulid.ToString(), meta.stats.num_series > 0 ? meta.ulid.ToString() : "none",
+                 meta.stats.num_series);
+  DeleteBlocks({b}, "db.clean_tombstones.mid_delete");
   return Status::OK();
 }
 
@@ -458,6 +528,7 @@ Status DB::CompactRange(int64_t mint, int64_t maxt) {
                    meta.ulid.ToString(), mint, maxt, meta.stats.num_series);
     WaitForReaders(mark, maxt);
   }
+  VIGIL_FAILPOINT("db.compact_head.before_truncate");
   auto ts = head_->Truncate(maxt);
   if (!ts.has_value()) {
     // The block holds the data; the head's on-disk part is retried at the next truncation.
@@ -510,11 +581,12 @@ int DB::ApplyRetentionLocked() {
     VIGIL_LOG_INFO("tsdb", "Deleting block beyond retention", "ulid={} mint={} maxt={}",
                    b->meta().ulid.ToString(), b->meta().min_time, b->meta().max_time);
   }
-  DeleteBlocks(doomed);
+  DeleteBlocks(doomed, "db.retention.mid_delete");
   return int(doomed.size());
 }
 
-void DB::DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed) {
+void DB::DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed,
+                      const char* failpoint) {
   MutexLock l(&mu_);
   for (const auto& b : doomed) {
     blocks_.erase(std::remove(blocks_.begin(), blocks_.end(), b), blocks_.end());
@@ -526,6 +598,7 @@ void DB::DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed) 
       dir = b->dir();
     }
     doomed_.push_back(Doomed{b, std::move(dir)});
+    VIGIL_FAILPOINT(failpoint);
   }
   fs_->SyncDir(opts_.dir).IgnoreError();
 }

@@ -17,9 +17,10 @@
 // Then blocks whose time ranges overlap are merged into one spanning their union (vertical
 // compaction; on equal timestamps the newer block's sample is kept, as queries do), and
 // adjacent blocks are merged into blocks of 3x, 9x, ... the range up to
-// max_block_duration_ms (tsdb/db/compact.h). A failed merge leaves its blocks as they are
-// (a merge that failed on their data is not tried again until restart). Parents of a merged
-// block found at open (a crash before they were deleted) are deleted.
+// max_block_duration_ms (tsdb/db/compact.h). A failed merge leaves its blocks as they are;
+// blocks whose merge failed on their data (Corruption, chunks that cannot be merged) are
+// left out of later plans until a restart. Parents of a merged block found at open (a crash
+// before they were deleted) are deleted.
 // Retention runs after each compaction: blocks whose maxt is more than retention_ms older
 // than the newest block's maxt are deleted, then the oldest blocks while blocks + WAL +
 // chunks_head exceed retention_bytes.
@@ -30,6 +31,15 @@
 // and its directory is deleted only when no querier holds it any more. Before truncating
 // the head, compaction waits (bounded by head_truncate_wait_ms) for queriers opened before
 // the new block was listed, so no running query loses the samples moved into the block.
+//
+// Deletion (the admin API's delete_series / clean_tombstones, as Prometheus' DB.Delete and
+// DB.CleanTombstones): Delete() writes tombstones into every overlapping block (a new Block
+// object replaces the old one in the list; queriers holding the old one keep their view)
+// and into the head (WAL-logged). Deleted samples are dropped whenever data is rewritten:
+// head compaction, block compaction (the planner also rewrites a block alone when enough
+// of its series have tombstones, tsdb/db/compact.h), and CleanTombstones(), which rewrites
+// every block with tombstones into a new block (new ULID, same range, level and sources,
+// the old block as parent) and deletes the old one like retention does.
 //
 // Thread-safety: all public methods are thread-safe. Ownership: the DB owns the head and
 // the blocks; queriers and appenders must not outlive the DB.
@@ -121,6 +131,18 @@ class DB final : public storage::Storage {
   // a data directory Prometheus and Vigil open. Errors: IOError; the block writer's errors.
   Status Snapshot(const std::string& dir, bool with_head);
 
+  // Prometheus' DB.Delete: marks [mint, maxt] (inclusive) of the series matching
+  // `matchers` as deleted in every block overlapping it (Block::Delete) and in the head
+  // (Head::Delete). Runs one at a time with compaction and retention. Errors: IOError or
+  // Corruption from a block (blocks handled before it keep their deletion; the head is not
+  // touched then); the head's WAL write error.
+  Status Delete(int64_t mint, int64_t maxt, const std::vector<Matcher>& matchers);
+  // Prometheus' DB.CleanTombstones: rewrites every block that has tombstones without the
+  // deleted data (a block left with no data is just deleted). Returns the number of blocks
+  // rewritten or deleted. Errors: the failed write (that block and the ones after it are
+  // unchanged).
+  Result<int> CleanTombstones();
+
   // Stops the background loop and closes the head. The DB must not be used afterwards.
   Status Close();
 
@@ -137,8 +159,10 @@ class DB final : public storage::Storage {
   Status Init();
   // Writes [mint, maxt) of the head as a block and lists it (compact_mu_ held).
   Status CompactRange(int64_t mint, int64_t maxt) VIGIL_REQUIRES(compact_mu_);
-  // Removes `doomed` from the list; their directories go when unreferenced.
-  void DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed);
+  // Removes `doomed` from the list; their directories go when unreferenced. `failpoint` is
+  // hit after each rename (base/failpoint.h).
+  void DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed,
+                    const char* failpoint);
   // Deletes renamed block directories no querier holds any more.
   void ReapDeleted();
   uint64_t HeadDiskBytes();
@@ -146,6 +170,10 @@ class DB final : public storage::Storage {
   Result<int> CompactBlocksLocked() VIGIL_REQUIRES(compact_mu_);
   Status MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents)
       VIGIL_REQUIRES(compact_mu_);
+  // Writes `b` again without its deleted data, lists the new block and deletes `b`.
+  Status RewriteBlock(const std::shared_ptr<block::Block>& b) VIGIL_REQUIRES(compact_mu_);
+  // Lists a block just written to opts_.dir (opens it; on failure removes its directory).
+  Status AddBlock(const block::Ulid& ulid);
 
   // Reader registration for head truncation (see the file comment).
   uint64_t ReaderStarted(int64_t mint);
@@ -166,8 +194,8 @@ class DB final : public storage::Storage {
   std::vector<Doomed> doomed_ VIGIL_GUARDED_BY(mu_);
 
   Mutex compact_mu_;  // one compaction / retention at a time
-  // Blocks whose merge failed on their data (see CompactBlocksLocked): not planned again.
-  std::set<block::Ulid> failed_compactions_ VIGIL_GUARDED_BY(compact_mu_);
+  // Blocks whose merge failed on damaged data: not planned again until a restart.
+  std::set<block::Ulid> compaction_failed_ VIGIL_GUARDED_BY(compact_mu_);
 
   // Open queriers: id -> mint. Plain std::mutex for the condition variable.
   std::mutex readers_mu_;

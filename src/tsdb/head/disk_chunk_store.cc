@@ -38,7 +38,7 @@ Status DiskChunkStore::Scan(const std::function<Status(const chunks::HeadChunkMe
       map.reset();
       cur_file = file;
       released_to = 0;
-      if (Result<chunks::HeadChunk> c = files_->Chunk(m.ref); c.has_value()) {
+      if (Result<chunks::HeadChunk> c = files_->Chunk(m.ref); c.has_value() && !c->buffered) {
         map = std::move(c->mapping);
       }
     }
@@ -74,10 +74,62 @@ Status DiskChunkStore::Scan(const std::function<Status(const chunks::HeadChunkMe
 
 Result<uint64_t> DiskChunkStore::Write(uint64_t series_ref, int64_t mint, int64_t maxt,
                                        std::string_view bytes) {
-  Result<uint64_t> ref =
-      files_->WriteChunk(series_ref, mint, maxt, chunkenc::Encoding::kXor, bytes);
-  if (ref.has_value()) NoteFile(*ref);
+  if (!has_waiting_.load(std::memory_order_acquire)) {
+    Result<uint64_t> ref =
+        files_->WriteChunk(series_ref, mint, maxt, chunkenc::Encoding::kXor, bytes);
+    if (ref.has_value()) {
+      NoteFile(*ref);
+      return ref;
+    }
+  }
+  MutexLock l(&mem_mu_);
+  Status err;
+  if (DrainLocked()) {
+    Result<uint64_t> ref =
+        files_->WriteChunk(series_ref, mint, maxt, chunkenc::Encoding::kXor, bytes);
+    if (ref.has_value()) {
+      NoteFile(*ref);
+      return ref;
+    }
+    err = ref.error();
+  }
+  if (waiting_.empty()) {
+    VIGIL_LOG_ERROR("tsdb", "Writing head chunks failed; keeping them in memory until it works",
+                    "err={}", LogQuote(err.ToString()));
+  }
+  const uint64_t ref = kMemoryRefBit | next_mem_++;
+  mem_.emplace(
+      ref, std::make_shared<const MemChunk>(MemChunk{series_ref, mint, maxt, std::string(bytes)}));
+  mem_bytes_ += bytes.size() + sizeof(MemChunk) + 64;
+  waiting_.push_back(ref);
+  has_waiting_.store(true, std::memory_order_release);
   return ref;
+}
+
+bool DiskChunkStore::DrainLocked() {
+  size_t written = 0;
+  while (!waiting_.empty()) {
+    auto it = mem_.find(waiting_.front());
+    if (it != mem_.end()) {
+      const MemChunk& c = *it->second;
+      Result<uint64_t> ref =
+          files_->WriteChunk(c.series_ref, c.mint, c.maxt, chunkenc::Encoding::kXor, c.bytes);
+      if (!ref.has_value()) return false;
+      NoteFile(*ref);  // the memory copy serves reads until Truncate frees it
+      ++written;
+    }
+    waiting_.pop_front();
+  }
+  has_waiting_.store(false, std::memory_order_release);
+  if (written > 0) {
+    VIGIL_LOG_INFO("tsdb", "Writing head chunks works again", "chunks_written={}", written);
+  }
+  return true;
+}
+
+size_t DiskChunkStore::MemoryBytes() const {
+  MutexLock l(&mem_mu_);
+  return write_buffer_bytes_ + mem_bytes_;
 }
 
 void DiskChunkStore::NoteFile(uint64_t ref) {
@@ -93,8 +145,8 @@ void DiskChunkStore::ReleasePages() {
   }
   for (const auto& [seq, ref] : refs) {
     Result<chunks::HeadChunk> c = files_->Chunk(ref);
-    if (!c.has_value()) {
-      if (c.error().IsNotFound()) {
+    if (!c.has_value() || c->buffered) {
+      if (!c.has_value() && c.error().IsNotFound()) {
         MutexLock l(&mu_);
         file_refs_.erase(seq);
       }
@@ -107,16 +159,20 @@ void DiskChunkStore::ReleasePages() {
 }
 
 Result<ChunkMeta> DiskChunkStore::Read(uint64_t ref) const {
+  if ((ref & kMemoryRefBit) != 0) {
+    MutexLock l(&mem_mu_);
+    auto it = mem_.find(ref);
+    if (it == mem_.end()) return Status::NotFound("head chunk ref out of range");
+    return ChunkMeta{it->second->mint, it->second->maxt, it->second->bytes, it->second};
+  }
   VIGIL_ASSIGN_OR_RETURN(chunks::HeadChunk c, files_->Chunk(ref));
   if (c.view.encoding != chunkenc::Encoding::kXor || c.out_of_order) {
     return Status::Corruption("head chunk " + std::to_string(ref) + ": unsupported encoding " +
                               std::string(chunkenc::EncodingName(c.view.encoding)));
   }
-  // The record header (series ref, mint, maxt) precedes the chunk in the same mapping.
-  const char* rec = c.mapping->data() + chunks::HeadChunkOffset(ref);
   ChunkMeta m;
-  m.mint = int64_t(DecodeBE64(rec + 8));
-  m.maxt = int64_t(DecodeBE64(rec + 16));
+  m.mint = c.mint;
+  m.maxt = c.maxt;
   m.bytes = c.view.data;
   m.hold = std::move(c.mapping);
   return m;
@@ -127,7 +183,20 @@ Result<std::pair<int64_t, int64_t>> DiskChunkStore::Times(uint64_t ref) const {
   return std::make_pair(m.mint, m.maxt);
 }
 
-Status DiskChunkStore::Truncate(int64_t mint) { return files_->Truncate(mint); }
+Status DiskChunkStore::Truncate(int64_t mint) {
+  {
+    MutexLock l(&mem_mu_);
+    for (auto it = mem_.begin(); it != mem_.end();) {
+      if (it->second->maxt < mint) {
+        mem_bytes_ -= it->second->bytes.size() + sizeof(MemChunk) + 64;
+        it = mem_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  return files_->Truncate(mint);
+}
 
 uint64_t DiskChunkStore::WriteMark() const {
   std::vector<uint32_t> f = files_->Files();

@@ -7,9 +7,18 @@
 // and their mint/maxt (from the record header) live in the page cache, never in anonymous
 // memory. The only anonymous memory is the write buffer.
 //
+// When the files refuse a chunk (no space or inode for the next file, EIO), the chunk is
+// kept in memory under a ref with kMemoryRefBit set instead of being lost: its samples
+// were acknowledged. Later chunks wait behind it (also in memory) until the files take
+// writes again; then the waiting chunks are written first, in order, so that every
+// series' chunks stay in time order on disk (the restart's replay relies on it). Memory
+// copies are freed by Truncate() like files. A crash loses only what the WAL still has.
+//
 // Thread-safety: as ChunkStore (all methods thread-safe).
 #pragma once
 
+#include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,7 +57,10 @@ class DiskChunkStore final : public ChunkStore {
   bool Released(uint64_t mark) const override;
   Status Sync() override;
   Status Close() override;
-  size_t MemoryBytes() const override { return write_buffer_bytes_; }
+  size_t MemoryBytes() const override;
+
+  // Refs of chunks kept in memory after a failed write.
+  static constexpr uint64_t kMemoryRefBit = uint64_t(1) << 63;
 
   // Drops the chunk files' pages from this process' page tables (they stay in the page
   // cache and fault back in on the next read). The startup scan and truncation read every
@@ -61,11 +73,26 @@ class DiskChunkStore final : public ChunkStore {
       : files_(std::move(files)), write_buffer_bytes_(write_buffer_bytes) {}
 
   void NoteFile(uint64_t ref);
+  // Writes the waiting memory chunks to the files in order; true when none is left.
+  bool DrainLocked() VIGIL_REQUIRES(mem_mu_);
+
+  struct MemChunk {
+    uint64_t series_ref;
+    int64_t mint, maxt;
+    std::string bytes;
+  };
 
   std::unique_ptr<chunks::HeadChunkFiles> files_;
   const size_t write_buffer_bytes_;
   mutable Mutex mu_;
   std::map<uint32_t, uint64_t> file_refs_ VIGIL_GUARDED_BY(mu_);  // file -> a chunk in it
+
+  mutable Mutex mem_mu_;
+  std::map<uint64_t, std::shared_ptr<const MemChunk>> mem_ VIGIL_GUARDED_BY(mem_mu_);
+  std::deque<uint64_t> waiting_ VIGIL_GUARDED_BY(mem_mu_);  // memory refs not on disk yet
+  uint64_t next_mem_ VIGIL_GUARDED_BY(mem_mu_) = 0;
+  size_t mem_bytes_ VIGIL_GUARDED_BY(mem_mu_) = 0;
+  std::atomic<bool> has_waiting_{false};  // fast path: false while the files take writes
 };
 
 }  // namespace vigil::tsdb

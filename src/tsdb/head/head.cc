@@ -447,6 +447,7 @@ HeadCounters Head::Counters() const {
   h.replay_unknown_refs = ld(c_.replay_unknown_refs);
   h.replay_samples_skipped = ld(c_.replay_samples_skipped);
   h.replay_skipped_records = ld(c_.replay_skipped_records);
+  h.replay_tombstones = ld(c_.replay_tombstones);
   h.replay_mmapped_chunks = ld(c_.replay_mmapped_chunks);
   h.replay_dropped_chunks = ld(c_.replay_dropped_chunks);
   h.replay_duration_ms = ld(c_.replay_duration_ms);

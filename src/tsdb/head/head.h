@@ -41,6 +41,13 @@
 //  * Samples of one commit become visible series by series (there is no cross-series
 //    isolation watermark yet); a reader never sees a torn chunk.
 //
+// Deletion (Head::Delete, Prometheus' head tombstones): deleted intervals are kept per series
+// id in an immutable map swapped copy-on-write under tombstones_mu_ (queriers take a
+// snapshot), logged to the WAL as Tombstones records and restored by replay. Queries and
+// NewChunkSeriesSet leave the deleted samples out; Truncate drops the intervals of removed
+// series and those ending before mint. Delete holds truncate_mu_, so a series is never
+// removed (and its id never reused) while its tombstone is being logged.
+//
 // Ownership: the Head owns everything; queriers and appenders must not outlive it.
 #pragma once
 
@@ -62,6 +69,7 @@
 #include "storage/interface.h"
 #include "tsdb/chunkenc/xor.h"
 #include "tsdb/chunks/chunk_series.h"
+#include "tsdb/chunks/intervals.h"
 #include "tsdb/head/chunk_store.h"
 #include "tsdb/head/chunked_array.h"
 #include "tsdb/head/label_store.h"
@@ -123,7 +131,8 @@ struct HeadCounters {
   uint64_t replay_series = 0;
   uint64_t replay_unknown_refs = 0;     // samples for series with no Series record
   uint64_t replay_samples_skipped = 0;  // already in a chunk file, duplicate, or too old
-  uint64_t replay_skipped_records = 0;  // tombstones, exemplars, histograms, unknown types
+  uint64_t replay_skipped_records = 0;  // exemplars, metadata, histograms, unknown types
+  uint64_t replay_tombstones = 0;       // deleted intervals restored from the WAL
   uint64_t replay_mmapped_chunks = 0;   // chunks attached from chunks_head/ at startup
   uint64_t replay_dropped_chunks = 0;   // chunks_head/ chunks not attached (orphan, overlap)
   int64_t replay_duration_ms = 0;
@@ -204,6 +213,17 @@ class Head final : public storage::Storage, private Slab::Relocator {
   // in-memory truncation has happened; the on-disk part is retried next time).
   Result<HeadTruncateStats> Truncate(int64_t mint);
 
+  // Prometheus' Head.Delete: marks [mint, maxt] (inclusive) of every series matching
+  // `matchers` that has samples in it as deleted, clamped to the series' first and last
+  // sample. The intervals are logged to the WAL as one Tombstones record (after a Series
+  // record for series not logged under their id yet) before they take effect; queriers
+  // opened afterwards (and block cutting) no longer see those samples. Samples appended
+  // later are not affected beyond the clamped interval. Errors: IOError from the WAL write
+  // (nothing deleted then).
+  Status Delete(int64_t mint, int64_t maxt, const std::vector<Matcher>& matchers);
+  // Number of deleted intervals held (Prometheus' head tombstones' Total()).
+  uint64_t NumTombstones() const;
+
   uint64_t NumSeries() const { return num_series_.load(std::memory_order_relaxed); }
   int64_t MinTime() const { return mint_.load(std::memory_order_relaxed); }
   int64_t MaxTime() const { return maxt_.load(std::memory_order_relaxed); }
@@ -219,8 +239,10 @@ class Head final : public storage::Storage, private Slab::Relocator {
   // The chunks of every live series with samples in [mint, maxt], sorted by labels: full
   // chunks as stored in chunks_head/ (mapped, not copied) and a copy of the open chunk, so
   // chunks may reach beyond [mint, maxt] (the block writer trims them). Samples below the
-  // truncation point are never included. Sorting holds the index lock as reader and needs
-  // 24 bytes per series; a series removed or replaced meanwhile is skipped.
+  // truncation point are never included, nor deleted ones (Delete(): chunks with deleted
+  // samples are re-encoded without them, wholly deleted chunks and series left out). Sorting holds
+  // the index lock as reader and needs 24 bytes per series; a series removed or replaced meanwhile
+  // is skipped.
   std::unique_ptr<chunks::ChunkSeriesSet> NewChunkSeriesSet(const Context& ctx, int64_t mint,
                                                             int64_t maxt);
 
@@ -229,6 +251,13 @@ class Head final : public storage::Storage, private Slab::Relocator {
   friend class HeadQuerier;
   friend class HeadSeriesSet;
   friend class HeadChunkSeriesSet;
+
+  // Deleted intervals by series id; immutable once published (see the file comment).
+  using TombstoneMap = std::unordered_map<uint32_t, chunks::Intervals>;
+  // The current map; nullptr when nothing is deleted (the common case costs no lock).
+  std::shared_ptr<const TombstoneMap> TombstonesSnapshot() const;
+  // Publishes `next` (nullptr or empty: no deletions).
+  void SetTombstones(std::shared_ptr<const TombstoneMap> next);
 
   // Per-series state; one slot per id. Guarded by the series' stripe lock, except
   // `labels`, which is written once before the id is published.
@@ -257,9 +286,9 @@ class Head final : public storage::Storage, private Slab::Relocator {
         out_of_order{0}, duplicate{0}, out_of_bounds{0}, series_limit{0}, chunks_created{0},
         wal_fsyncs{0}, wal_bytes{0}, wal_corruptions{0}, wal_commits{0}, wal_write_errors{0},
         replay_samples{0}, replay_series{0}, replay_unknown_refs{0}, replay_samples_skipped{0},
-        replay_skipped_records{0}, replay_mmapped_chunks{0}, replay_dropped_chunks{0},
-        mmap_chunk_corruptions{0}, truncations{0}, truncations_failed{0}, chunks_removed{0},
-        checkpoints{0}, checkpoints_failed{0}, dropped_removed{0};
+        replay_skipped_records{0}, replay_tombstones{0}, replay_mmapped_chunks{0},
+        replay_dropped_chunks{0}, mmap_chunk_corruptions{0}, truncations{0}, truncations_failed{0},
+        chunks_removed{0}, checkpoints{0}, checkpoints_failed{0}, dropped_removed{0};
     std::atomic<int64_t> replay_duration_ms{0};
   };
 
@@ -353,6 +382,8 @@ class Head final : public storage::Storage, private Slab::Relocator {
   void ReplaySeriesRecord(std::string_view rec,
                           std::vector<std::pair<std::string_view, std::string_view>>* pairs);
   void ReplaySamplesRecord(std::string_view rec, int segment);
+  void ReplayTombstonesRecord(std::string_view rec);
+  TombstoneMap replay_tombstones_;  // built by replay, published by FinishReplay
   void FinishReplay();
   // Resolves a WAL ref to a live series id (0: unknown).
   uint32_t ResolveWalRef(uint64_t ref) const VIGIL_REQUIRES_SHARED(index_mu_);
@@ -419,6 +450,10 @@ class Head final : public storage::Storage, private Slab::Relocator {
   bool wal_closed_ = false;
   // Newest sample time per WAL segment (INT64_MIN: none), for checkpoint selection.
   std::map<int, int64_t> seg_maxt_;
+
+  mutable Mutex tombstones_mu_;
+  std::shared_ptr<const TombstoneMap> tombstones_ VIGIL_GUARDED_BY(tombstones_mu_);
+  std::atomic<bool> has_tombstones_{false};
 
   Counters_ c_;
 };

@@ -2,7 +2,8 @@
 // Head::NewChunkSeriesSet (declared in head.h). The series are sorted once by their label
 // sets; label sets are compared through the ranks of their symbols (rank order = byte order
 // of the strings), with a 16-byte key of the first two pairs per series so that most
-// comparisons decode nothing.
+// comparisons decode nothing. Deleted samples (Head::Delete, a snapshot taken when the set
+// is made) are left out: partly deleted chunks are re-encoded, so blocks never hold them.
 #include <algorithm>
 #include <numeric>
 
@@ -19,8 +20,13 @@ class HeadChunkSeriesSet final : public chunks::ChunkSeriesSet {
   };
 
   HeadChunkSeriesSet(Head* head, const Context& ctx, std::vector<Entry> order, int64_t mint,
-                     int64_t maxt)
-      : head_(head), ctx_(ctx), order_(std::move(order)), mint_(mint), maxt_(maxt) {}
+                     int64_t maxt, std::shared_ptr<const Head::TombstoneMap> tombstones)
+      : head_(head),
+        ctx_(ctx),
+        order_(std::move(order)),
+        mint_(mint),
+        maxt_(maxt),
+        tombstones_(std::move(tombstones)) {}
 
   bool Next() override {
     while (i_ < order_.size()) {
@@ -67,6 +73,14 @@ class HeadChunkSeriesSet final : public chunks::ChunkSeriesSet {
       if (!open_.empty()) {
         metas_.push_back(chunks::Meta{open_mint, open_maxt, chunkenc::Encoding::kXor, open_, 0});
       }
+      if (tombstones_ != nullptr) {
+        if (auto it = tombstones_->find(e.id); it != tombstones_->end()) {
+          if (Status st = rewriter_.Apply(it->second, &metas_); !st.ok()) {
+            err_ = st.WithPrefix("head: series " + labels_.ToString());
+            return false;
+          }
+        }
+      }
       if (!metas_.empty()) return true;
     }
     return false;
@@ -80,6 +94,8 @@ class HeadChunkSeriesSet final : public chunks::ChunkSeriesSet {
   Context ctx_;
   std::vector<Entry> order_;
   int64_t mint_, maxt_;
+  std::shared_ptr<const Head::TombstoneMap> tombstones_;  // nullptr: nothing deleted
+  chunks::ChunkRewriter rewriter_;
   size_t i_ = 0;
   Labels labels_;
   std::vector<uint64_t> refs_;
@@ -105,7 +121,9 @@ std::vector<std::string> Head::BlockSymbols() {
 
 std::unique_ptr<chunks::ChunkSeriesSet> Head::NewChunkSeriesSet(const Context& ctx, int64_t mint,
                                                                 int64_t maxt) {
-  mint = std::max(mint, min_valid_time_.load(std::memory_order_relaxed));
+  // Intervals first, then the truncation point (see HeadQuerier::Select).
+  std::shared_ptr<const TombstoneMap> tombstones = TombstonesSnapshot();
+  mint = std::max(mint, min_valid_time_.load(std::memory_order_acquire));
   std::vector<HeadChunkSeriesSet::Entry> order;
   if (mint <= maxt) {
     ReaderLock l(&index_mu_);
@@ -148,7 +166,8 @@ std::unique_ptr<chunks::ChunkSeriesSet> Head::NewChunkSeriesSet(const Context& c
       return pa.size() < pb.size();
     });
   }
-  return std::make_unique<HeadChunkSeriesSet>(this, ctx, std::move(order), mint, maxt);
+  return std::make_unique<HeadChunkSeriesSet>(this, ctx, std::move(order), mint, maxt,
+                                              std::move(tombstones));
 }
 
 }  // namespace vigil::tsdb

@@ -2,7 +2,9 @@
 // $VIGIL_PROMETHEUS_BIN) with Head::Open: Prometheus scrapes itself every 100 ms for a
 // while (so that it also fills head chunk files), is stopped, and Vigil's head replays its
 // chunks_head/ and WAL. Every `up` sample in the WAL must be queryable, and
-// prometheus_build_info must be there. Skipped when the binary is missing.
+// prometheus_build_info must be there. A second test deletes part of `up` through
+// Prometheus' delete_series API: Vigil's replay of its WAL Tombstones record hides exactly
+// those samples. Skipped when the binary is missing.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -30,6 +32,7 @@ namespace {
 
 using testing::FreePort;
 using testing::HttpGet;
+using testing::HttpRequest;
 using testing::PrometheusBinary;
 using Prometheus = testing::Child;
 
@@ -212,6 +215,70 @@ TEST(HeadPrometheusTest, OpensTheDataDirectoryOfARealPrometheus) {
   EXPECT_NE(metrics.find("prometheus_tsdb_mmap_chunk_corruptions_total 0"), std::string::npos);
   EXPECT_EQ(log2.find("repair"), std::string::npos) << log2;
   prom2.Stop();
+}
+
+TEST(HeadPrometheusTest, ReplaysTheTombstonesOfPrometheusDeleteSeries) {
+  const std::string bin = PrometheusBinary();
+  if (::access(bin.c_str(), X_OK) != 0) {
+    GTEST_SKIP() << "no Prometheus binary at " << bin << " (set VIGIL_PROMETHEUS_BIN)";
+  }
+  fs::TempDir tmp;
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
+  const std::string addr = "127.0.0.1:" + std::to_string(port);
+  {
+    std::ofstream cfg(tmp.Sub("prometheus.yml"));
+    cfg << "global:\n  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"
+        << "scrape_configs:\n  - job_name: self\n    static_configs:\n"
+        << "      - targets: ['" << addr << "']\n";
+  }
+  Prometheus prom;
+  ASSERT_TRUE(prom.Start(
+      {bin, "--config.file=" + tmp.Sub("prometheus.yml"), "--storage.tsdb.path=" + tmp.Sub("data"),
+       "--web.listen-address=" + addr, "--web.enable-admin-api"},
+      tmp.Sub("prometheus.log")));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::vector<int64_t> ups;
+  while (std::chrono::steady_clock::now() < deadline && prom.Running()) {
+    if (std::filesystem::is_directory(tmp.Sub("data/wal"))) {
+      bool torn = false;
+      ups = UpSamplesInWal(tmp.Sub("data/wal"), &torn);
+      if (ups.size() >= 40) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_GE(ups.size(), 40u)
+      << fs::ReadFileToString(fs::DefaultFileSystem(), tmp.Sub("prometheus.log")).value_or("");
+  // Delete samples 10..19 of `up` (float seconds with ms precision, as clients send).
+  const int64_t from = ups[10], to = ups[19];
+  auto secs = [](int64_t ms) {
+    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 + 1000).substr(1);
+  };
+  const std::string resp = HttpRequest(
+      port, "POST",
+      "/api/v1/admin/tsdb/delete_series?match[]=up&start=" + secs(from) + "&end=" + secs(to));
+  ASSERT_NE(resp.find(" 204 "), std::string::npos) << resp;
+  const int status = prom.Stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status;
+  bool torn = false;
+  std::vector<int64_t> want = UpSamplesInWal(tmp.Sub("data/wal"), &torn);
+  std::erase_if(want, [&](int64_t t) { return t >= from && t <= to; });
+
+  HeadOptions o;
+  o.dir = tmp.Sub("data");
+  auto head = Head::Open(o);
+  ASSERT_TRUE(head.has_value()) << head.error().ToString();
+  EXPECT_EQ((*head)->Counters().replay_tombstones, 1u);
+  EXPECT_EQ((*head)->Counters().wal_corruptions, 0u);
+  auto q = (*head)->NewQuerier(INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(q.has_value());
+  auto set = (*q)->Select(Context::Background(), true, nullptr,
+                          {*Matcher::Make(MatchType::kEqual, "__name__", "up")});
+  ASSERT_TRUE(set->Next()) << set->Err().ToString();
+  std::vector<int64_t> got;
+  auto it = set->At().Iterator();
+  while (it->Next()) got.push_back(it->AtT());
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace

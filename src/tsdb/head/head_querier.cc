@@ -2,7 +2,8 @@
 // reader lock, then materialises one series at a time: labels are decoded from symbols,
 // full chunks are referenced in the chunk store (mmapped, no copy) and the open chunk is
 // copied under the series' stripe lock, so a concurrent append never tears what a reader
-// decodes.
+// decodes. Deleted intervals (Head::Delete) are a snapshot taken by Select: chunks wholly
+// inside one are skipped and the iterator skips the samples of the others.
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -16,10 +17,11 @@ namespace {
 class HeadSeries final : public storage::Series {
  public:
   HeadSeries(Labels labels, std::vector<ChunkMeta> chunks, std::string open, int64_t mint,
-             int64_t maxt)
+             int64_t maxt, chunks::Intervals deleted)
       : labels_(std::move(labels)),
         chunks_(std::move(chunks)),
         open_(std::move(open)),
+        deleted_(std::move(deleted)),
         mint_(mint),
         maxt_(maxt) {
     // The open chunk (if any) is the last one; point its view at our own copy.
@@ -31,11 +33,13 @@ class HeadSeries final : public storage::Series {
   const std::vector<ChunkMeta>& chunks() const { return chunks_; }
   int64_t mint() const { return mint_; }
   int64_t maxt() const { return maxt_; }
+  const chunks::Intervals& deleted() const { return deleted_; }
 
  private:
   Labels labels_;
   std::vector<ChunkMeta> chunks_;  // in time order
   std::string open_;
+  chunks::Intervals deleted_;  // usually empty
   int64_t mint_, maxt_;
 };
 
@@ -51,6 +55,7 @@ class HeadSampleIterator final : public storage::SampleIterator {
           int64_t t = it_.AtT();
           if (t < s_->mint()) continue;
           if (t > s_->maxt()) return Finish();
+          if (!s_->deleted().empty() && chunks::IsDeleted(s_->deleted(), t)) continue;
           positioned_ = true;
           return true;
         }
@@ -117,13 +122,15 @@ std::unique_ptr<storage::SampleIterator> HeadSeries::Iterator() const {
 class HeadSeriesSet final : public storage::SeriesSet {
  public:
   HeadSeriesSet(Head* head, const Context& ctx, std::vector<uint32_t> ids,
-                std::vector<Labels> labels, int64_t mint, int64_t maxt)
+                std::vector<Labels> labels, int64_t mint, int64_t maxt,
+                std::shared_ptr<const Head::TombstoneMap> tombstones)
       : head_(head),
         ctx_(ctx),
         ids_(std::move(ids)),
         labels_(std::move(labels)),
         mint_(mint),
-        maxt_(maxt) {}
+        maxt_(maxt),
+        tombstones_(std::move(tombstones)) {}
 
   bool Next() override {
     while (i_ < ids_.size()) {
@@ -164,6 +171,19 @@ class HeadSeriesSet final : public storage::SeriesSet {
         chunks.push_back(std::move(*m));
       }
       if (!open.empty()) chunks.push_back(ChunkMeta{open_mint, open_maxt, {}});
+      chunks::Intervals deleted;
+      if (tombstones_ != nullptr) {
+        if (auto it = tombstones_->find(id); it != tombstones_->end()) {
+          deleted = it->second;
+          // Chunks wholly deleted are left out (the open chunk stays last, if kept).
+          const bool open_deleted =
+              !open.empty() && chunks::CoversRange(deleted, open_mint, open_maxt);
+          std::erase_if(chunks, [&](const ChunkMeta& c) {
+            return chunks::CoversRange(deleted, c.mint, c.maxt);
+          });
+          if (open_deleted) open.clear();
+        }
+      }
       if (chunks.empty()) continue;
       Labels lset;
       if (!labels_.empty()) {
@@ -174,7 +194,7 @@ class HeadSeriesSet final : public storage::SeriesSet {
         lset = head_->LabelsOf(id);
       }
       cur_ = std::make_unique<HeadSeries>(std::move(lset), std::move(chunks), std::move(open),
-                                          mint_, maxt_);
+                                          mint_, maxt_, std::move(deleted));
       return true;
     }
     return false;
@@ -188,6 +208,7 @@ class HeadSeriesSet final : public storage::SeriesSet {
   std::vector<uint32_t> ids_;
   std::vector<Labels> labels_;  // parallel to ids_ when sorted (decoded already), else empty
   int64_t mint_, maxt_;
+  std::shared_ptr<const Head::TombstoneMap> tombstones_;  // nullptr: nothing deleted
   size_t i_ = 0;
   std::vector<uint64_t> refs_;
   std::unique_ptr<HeadSeries> cur_;
@@ -204,8 +225,12 @@ class HeadQuerier final : public storage::Querier {
     if (Status s = ctx.Err(); !s.ok()) return std::make_unique<storage::ErrorSeriesSet>(s);
     int64_t mint = hints ? std::max(hints->start, mint_) : mint_;
     int64_t maxt = hints ? std::min(hints->end, maxt_) : maxt_;
+    // The deleted intervals before the truncation point: Truncate raises the point before
+    // it drops the intervals below it, so intervals taken first never miss one that the
+    // point read next does not cover.
+    std::shared_ptr<const Head::TombstoneMap> tombstones = head_->TombstonesSnapshot();
     // Nothing below a truncation's mint is returned, even where a chunk straddles it.
-    mint = std::max(mint, head_->min_valid_time_.load(std::memory_order_relaxed));
+    mint = std::max(mint, head_->min_valid_time_.load(std::memory_order_acquire));
     if (mint > maxt || !Overlaps(mint, maxt)) return storage::EmptySeriesSet();
     std::vector<uint32_t> ids;
     std::vector<Labels> labels;
@@ -234,7 +259,7 @@ class HeadQuerier final : public storage::Querier {
       labels.swap(slabels);
     }
     return std::make_unique<HeadSeriesSet>(head_, ctx, std::move(ids), std::move(labels), mint,
-                                           maxt);
+                                           maxt, std::move(tombstones));
   }
 
   Result<std::vector<std::string>> LabelValues(const Context& ctx, std::string_view name,

@@ -149,9 +149,11 @@ Status Head::ReplayRecords(const std::string& dir, int first, int last, bool che
       case wal::RecordType::kSamples:
         ReplaySamplesRecord(rec, checkpoint ? -1 : r->Segment());
         break;
+      case wal::RecordType::kTombstones:
+        ReplayTombstonesRecord(rec);
+        break;
       default:
-        // Tombstones, exemplars, metadata, histograms, mmap markers: not kept by the head
-        // (yet). Prometheus' own WAL only has tombstones after the delete API was used.
+        // Exemplars, metadata, histograms, mmap markers: not kept by the head (yet).
         ++skipped;
         break;
     }
@@ -373,7 +375,37 @@ void Head::ReplaySamplesRecord(std::string_view rec, int segment) {
   }
 }
 
+void Head::ReplayTombstonesRecord(std::string_view rec) {
+  std::vector<wal::RefTombstone> stones;
+  if (Status s = wal::DecodeTombstones(rec, &stones); !s.ok()) {
+    c_.wal_corruptions.fetch_add(1, std::memory_order_relaxed);
+    VIGIL_LOG_ERROR("tsdb", "WAL replay: undecodable Tombstones record skipped", "err={}",
+                    LogQuote(s.ToString()));
+    return;
+  }
+  uint64_t restored = 0, unknown = 0;
+  ReaderLock l(&index_mu_);
+  for (const wal::RefTombstone& t : stones) {
+    // As Prometheus: intervals entirely before the head's valid range are not needed.
+    if (t.maxt < opts_.min_valid_time || t.mint > t.maxt) continue;
+    const uint32_t id = ResolveWalRef(t.ref);
+    if (id == 0) {
+      ++unknown;
+      continue;
+    }
+    chunks::AddInterval(&replay_tombstones_[id], chunks::Interval{t.mint, t.maxt});
+    ++restored;
+  }
+  c_.replay_tombstones.fetch_add(restored, std::memory_order_relaxed);
+  if (unknown) c_.replay_unknown_refs.fetch_add(unknown, std::memory_order_relaxed);
+}
+
 void Head::FinishReplay() {
+  if (!replay_tombstones_.empty()) {
+    std::erase_if(replay_tombstones_, [&](const auto& e) { return !Live(e.first); });
+    SetTombstones(std::make_shared<TombstoneMap>(std::move(replay_tombstones_)));
+    replay_tombstones_ = TombstoneMap();
+  }
   WriterLock l(&index_mu_);
   const uint64_t mark = chunks_->WriteMark();
   const uint32_t n = next_id_.load(std::memory_order_relaxed);

@@ -102,6 +102,23 @@ Result<HeadTruncateStats> Head::Truncate(int64_t mint) {
     }
   }
   gc_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  // Tombstones: those of removed series go (their ids will be reused), and so do intervals
+  // ending before mint (Prometheus' DeleteTombstones + TruncateBefore). Delete() cannot run
+  // meanwhile (truncate_mu_). min_valid_time_ was raised above, before this: readers take
+  // the intervals first and then the truncation point, so they never return a sample whose
+  // interval is dropped here.
+  if (std::shared_ptr<const TombstoneMap> cur = TombstonesSnapshot()) {
+    auto next = std::make_shared<TombstoneMap>();
+    for (const auto& [id, ivs] : *cur) {
+      if (!Live(id)) continue;
+      chunks::Intervals kept;
+      for (const chunks::Interval& iv : ivs) {
+        if (iv.maxt >= mint) kept.push_back(iv);
+      }
+      if (!kept.empty()) next->emplace(id, std::move(kept));
+    }
+    SetTombstones(std::move(next));
+  }
   stats.chunks_removed = removed_chunks;
   stats.series_removed = removed.size();
   c_.chunks_removed.fetch_add(removed_chunks, std::memory_order_relaxed);

@@ -241,6 +241,9 @@ TEST_F(PostingsTest, MatcherSemanticsTable) {
       {{{MT::kEqual, "nope", "x"}}, {}},
       {{{MT::kEqual, "job", "nope"}}, {}},
       {{{MT::kRegexMatch, "job", "nope|zzz"}}, {}},
+      // Regression: a literal followed by a regex alternative ("web|d.*") selected only
+      // the literal's series (Matcher left {"web"} in SetMatches()).
+      {{{MT::kRegexMatch, "job", "web|d.*"}}, {3, 6}},
       {{{MT::kEqual, "__name__", "up"}, {MT::kNotEqual, "nope", "x"}}, {1, 2, 3}},
       {{{MT::kEqual, "__name__", "up"}, {MT::kRegexMatch, "nope", ".*"}}, {1, 2, 3}},
       {{{MT::kEqual, "__name__", "up"}, {MT::kEqual, "nope", ""}}, {1, 2, 3}},

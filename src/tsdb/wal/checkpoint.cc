@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "base/failpoint.h"
 #include "base/logging.h"
 #include "tsdb/wal/reader.h"
 #include "tsdb/wal/records.h"
@@ -118,7 +119,8 @@ Result<CheckpointStats> Checkpoint(const std::string& wal_dir, int from, int to,
           VIGIL_RETURN_IF_ERROR(DecodeTombstones(rec, &stones));
           std::vector<RefTombstone> kept;
           for (const RefTombstone& s : stones) {
-            if (s.maxt >= mint) kept.push_back(s);
+            // Only of series still alive: a dead series' ref may be reused later.
+            if (s.maxt >= mint && keep(s.ref)) kept.push_back(s);
           }
           stats.total_tombstones += stones.size();
           stats.dropped_tombstones += stones.size() - kept.size();
@@ -175,9 +177,11 @@ Result<CheckpointStats> Checkpoint(const std::string& wal_dir, int from, int to,
     fs->RemoveAll(tmp_dir).IgnoreError();
     return st.WithPrefix("wal checkpoint " + final_dir);
   }
+  VIGIL_FAILPOINT("wal.checkpoint.before_rename");
   if (fs->Exists(final_dir)) VIGIL_RETURN_IF_ERROR(fs->RemoveAll(final_dir));
   VIGIL_RETURN_IF_ERROR(fs->Rename(tmp_dir, final_dir));
   VIGIL_RETURN_IF_ERROR(fs->SyncDir(wal_dir));
+  VIGIL_FAILPOINT("wal.checkpoint.after_rename");
 
   if (opts.delete_old) {
     VIGIL_ASSIGN_OR_RETURN(std::vector<int> segs, ListSegments(fs, wal_dir));

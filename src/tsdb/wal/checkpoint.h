@@ -4,8 +4,8 @@
 // checkpoint, then the segments after it.
 //
 // Kept: series for which keep(ref) is true; samples and exemplars with t >= mint;
-// tombstones with maxt >= mint; the latest metadata of each kept series (written last).
-// Dropped: histogram and unknown record types (Vigil does not store histograms yet).
+// tombstones of kept series with maxt >= mint; the latest metadata of each kept series (written
+// last). Dropped: histogram and unknown record types (Vigil does not store histograms yet).
 //
 // Atomicity: written to checkpoint.<to>.tmp, fsynced, renamed, and the WAL directory
 // fsynced. A crash leaves either no new checkpoint or a complete one (stale .tmp

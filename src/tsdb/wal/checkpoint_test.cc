@@ -57,8 +57,8 @@ Contents ReadContents(const std::vector<SegmentRange>& ranges) {
   return c;
 }
 
-// Segment i holds series 10i..10i+9, samples at t = 100i .. 100i+9 for each, a tombstone
-// and metadata for series 10i (metadata rewritten in later segments).
+// Segment i holds series 10i..10i+9, samples at t = 100i .. 100i+9 for each, tombstones
+// for series 10i and 10i+1, and metadata for series 10i (rewritten in later segments).
 void WriteSegments(Writer* w, int first, int last) {
   for (int seg = first; seg <= last; ++seg) {
     std::vector<RefSeries> series;
@@ -70,7 +70,9 @@ void WriteSegments(Writer* w, int first, int last) {
     std::string a, b, c, d, e;
     EncodeSeries(series, &a);
     EncodeSamples(samples, &b);
-    EncodeTombstones(std::vector<RefTombstone>{{uint64_t(seg) * 10, seg * 100, seg * 100 + 1}}, &c);
+    EncodeTombstones(std::vector<RefTombstone>{{uint64_t(seg) * 10, seg * 100, seg * 100 + 1},
+                                               {uint64_t(seg) * 10 + 1, seg * 100, seg * 100 + 1}},
+                     &c);
     EncodeMetadata(
         std::vector<RefMetadata>{{uint64_t(seg) * 10, 1, "u", "seg" + std::to_string(seg)},
                                  {0, 2, "", "rewritten in " + std::to_string(seg)}},
@@ -106,8 +108,11 @@ TEST(CheckpointTest, KeepsWhatTheHeadNeedsAndDeletesTheRest) {
   }
   EXPECT_EQ(c.samples.size(), 150u);  // samples are filtered by time only, as in Prometheus
   for (const RefSample& s : c.samples) EXPECT_GE(s.t, 205);
-  ASSERT_EQ(c.stones.size(), 1u);  // maxt >= 205: only segment 3's (maxt 301)
+  // maxt >= 205 and the series kept: only segment 3's of ref 30 (ref 31 is not kept).
+  ASSERT_EQ(c.stones.size(), 1u);
   EXPECT_EQ(c.stones[0].ref, 30u);
+  EXPECT_EQ(st->total_tombstones, 8u);
+  EXPECT_EQ(st->dropped_tombstones, 7u);
   // Latest metadata only, for kept series.
   EXPECT_EQ(c.metadata.size(), 4u);  // refs 0, 10, 20, 30
   EXPECT_EQ(c.metadata[0].help, "rewritten in 3");
