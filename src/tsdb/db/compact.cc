@@ -94,10 +94,10 @@ std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>&
 
 std::vector<size_t> PlanVerticalCompaction(const std::vector<block::BlockMeta>& metas) {
   std::vector<size_t> run = SelectOverlappingBlocks(metas);
-  const bool usable = std::none_of(run.begin(), run.end(), [&](size_t i) {
-    // TODO: merge runs with tombstones once Block::NewChunkSeriesSet leaves deleted data out.
-    return metas[i].compaction.failed || metas[i].stats.num_tombstones > 0;
-  });
+  // Tombstones are no obstacle: Block::NewChunkSeriesSet leaves deleted data out, so the
+  // merged block holds none of it (as Prometheus' compactor).
+  const bool usable =
+      std::none_of(run.begin(), run.end(), [&](size_t i) { return metas[i].compaction.failed; });
   return usable ? run : std::vector<size_t>{};
 }
 

@@ -43,7 +43,8 @@ std::vector<size_t> SelectOverlappingBlocks(const std::vector<block::BlockMeta>&
 
 // Vertical compaction, planned before PlanCompaction (Prometheus' plan() does the same):
 // the run of SelectOverlappingBlocks, or empty when there is none or one of its blocks has
-// a failed compaction or tombstones (the run is then left to queries to merge).
+// a failed compaction (the run is then left to queries to merge). Blocks with tombstones are
+// merged without their deleted data.
 std::vector<size_t> PlanVerticalCompaction(const std::vector<block::BlockMeta>& metas);
 
 }  // namespace vigil::tsdb

@@ -70,13 +70,14 @@ TEST(SelectOverlappingBlocks, Table) {
     EXPECT_EQ(SelectOverlappingBlocks(metas), c.want);
     EXPECT_EQ(PlanVerticalCompaction(metas), c.want);
   }
-  // Tombstones or a failed compaction keep a run out of vertical compaction (queries still
-  // merge it); leveled planning skips groups that overlap and goes on with the others.
+  // A failed compaction keeps a run out of vertical compaction (queries still merge it);
+  // leveled planning skips groups that overlap and goes on with the others. Tombstones do
+  // not (the merge leaves deleted data out).
   std::vector<block::BlockMeta> metas = {M(0, 20),   M(10, 30),   M(60, 80),
                                          M(80, 100), M(100, 120), M(120, 140)};
   EXPECT_EQ(PlanVerticalCompaction(metas), (std::vector<size_t>{0, 1}));
   metas[1].stats.num_tombstones = 1;
-  EXPECT_TRUE(PlanVerticalCompaction(metas).empty());
+  EXPECT_EQ(PlanVerticalCompaction(metas), (std::vector<size_t>{0, 1}));
   metas[1].stats.num_tombstones = 0;
   metas[0].compaction.failed = true;
   EXPECT_TRUE(PlanVerticalCompaction(metas).empty());
@@ -522,6 +523,44 @@ TEST(VerticalCompaction, MergesOverlappingBlocksAndKeepsAnswers) {
     }
   }
   if (promtool.empty()) GTEST_SKIP() << "promtool not installed: its checks were skipped";
+}
+
+// Deleted data in overlapping blocks (tombstones) stays deleted: the merged block holds
+// none of it and has no tombstones; answers do not change.
+TEST(VerticalCompaction, OverlappingBlocksWithTombstones) {
+  fs::TempDir d;
+  const std::vector<BlockSpec> specs = {{0, 100000, 0, 100, 1}, {50000, 150000, 30, 70, 2}};
+  WriteBlocks(d.path(), specs);
+  auto db = DB::Open(Options(d.path()));
+  ASSERT_TRUE(db.has_value());
+  // Series 1 loses [40 s, 60 s) in both blocks; series 2 everything after 120 s.
+  auto m1 = Matcher::Make(MatchType::kEqual, "series", "1");
+  auto m2 = Matcher::Make(MatchType::kEqual, "series", "2");
+  ASSERT_TRUE((*db)->Delete(kT0 + 40000, kT0 + 59999, {*m1}).ok());
+  ASSERT_TRUE((*db)->Delete(kT0 + 120000, kT0 + 200000, {*m2}).ok());
+  SeriesMap want = Expected(specs);
+  for (auto& [l, v] : want) {
+    const std::string_view id = l.Get("series");
+    std::erase_if(v, [&](const Sample& x) {
+      const int64_t t = x.t - kT0;
+      return (id == "1" && t >= 40000 && t < 60000) || (id == "2" && t >= 120000);
+    });
+  }
+  ExpectSame(QueryAll(db->get()), want);
+  uint64_t tombstones = 0;
+  for (const auto& b : (*db)->Blocks()) tombstones += b->meta().stats.num_tombstones;
+  ASSERT_GT(tombstones, 0u);
+  auto n = (*db)->CompactBlocks();
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_EQ(*n, 1);
+  auto blocks = (*db)->Blocks();
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0]->meta().stats.num_tombstones, 0u);
+  EXPECT_TRUE(blocks[0]->tombstones().empty());
+  auto v = block::VerifyBlock(blocks[0]->dir());
+  EXPECT_TRUE(v.problems.empty()) << v.problems.front().ToString();
+  blocks.clear();
+  ExpectSame(QueryAll(db->get()), want);
 }
 
 TEST(VerticalCompaction, FailedMergeLeavesTheBlocks) {
