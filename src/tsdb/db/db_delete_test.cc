@@ -11,6 +11,7 @@
 #include "tsdb/block/block_test_util.h"
 #include "tsdb/block/block_verify.h"
 #include "tsdb/db/db.h"
+#include "tsdb/db/db_test_util.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -20,26 +21,16 @@ using block::testing::GenOptions;
 using block::testing::TestSeries;
 
 constexpr int64_t kHour = 3600 * 1000;
-using Dump = std::map<Labels, std::vector<Sample>>;
+using Dump = testing::SampleDump;
+using testing::AppendSeries;
+using testing::Gen;
+using testing::SameDump;
+using testing::TestOptions;
 
 Matcher Mk(MatchType t, std::string_view n, std::string_view v) { return *Matcher::Make(t, n, v); }
 
-Dump Query(DB* db, int64_t mint = INT64_MIN, int64_t maxt = INT64_MAX) {
-  auto q = db->NewQuerier(mint, maxt);
-  EXPECT_TRUE(q.has_value());
-  auto set = (*q)->Select(Context::Background(), true, nullptr,
-                          {Mk(MatchType::kRegexMatch, "__name__", ".+")});
-  Dump out;
-  while (set->Next()) {
-    auto it = set->At().Iterator();
-    std::vector<Sample> v;
-    while (it->Next()) v.push_back(Sample{it->AtT(), it->AtV()});
-    EXPECT_TRUE(it->Err().ok()) << it->Err().ToString();
-    if (!v.empty()) out[set->At().labels()] = std::move(v);
-  }
-  EXPECT_TRUE(set->Err().ok()) << set->Err().ToString();
-  return out;
-}
+// Every series with samples left, over all time.
+Dump Query(DB* db) { return testing::QueryAll(db, INT64_MIN, INT64_MAX, /*keep_empty=*/false); }
 
 struct Deletion {
   std::vector<Matcher> ms;
@@ -69,50 +60,6 @@ uint64_t Samples(const Dump& d) {
   return n;
 }
 
-::testing::AssertionResult SameDump(const Dump& got, const Dump& want) {
-  if (got.size() != want.size()) {
-    return ::testing::AssertionFailure() << got.size() << " series, want " << want.size();
-  }
-  for (const auto& [l, samples] : want) {
-    auto it = got.find(l);
-    if (it == got.end()) return ::testing::AssertionFailure() << "missing " << l.ToString();
-    if (it->second.size() != samples.size()) {
-      return ::testing::AssertionFailure()
-             << l.ToString() << ": " << it->second.size() << " samples, want " << samples.size();
-    }
-    for (size_t i = 0; i < samples.size(); ++i) {
-      if (!block::testing::SameSample(it->second[i], samples[i])) {
-        return ::testing::AssertionFailure() << l.ToString() << " sample " << i << " differs";
-      }
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
-
-void Append(DB* db, const std::vector<TestSeries>& series) {
-  auto app = db->NewAppender();
-  for (const auto& s : series) {
-    for (const Sample& x : s.samples) ASSERT_TRUE(app->Append(0, s.labels, x.t, x.v).has_value());
-  }
-  ASSERT_TRUE(app->Commit().ok());
-}
-
-DBOptions Options(const std::string& dir) {
-  DBOptions o;
-  o.dir = dir;
-  o.compact_interval_ms = 0;
-  o.retention_ms = 0;
-  return o;
-}
-
-GenOptions Gen(int64_t span_ms, size_t n) {
-  GenOptions g;
-  g.num_series = n;
-  g.span_ms = span_ms;
-  g.interval_ms = 60000;
-  return g;
-}
-
 std::set<std::string> BlockDirs(const std::string& dir) {
   std::set<std::string> out;
   const auto names = fs::DefaultFileSystem()->ListDir(dir);
@@ -136,9 +83,9 @@ TEST(DBDelete, DeleteSpansBlocksAndHeadAndSurvivesRestartAndCleanTombstones) {
   ASSERT_LT(Samples(want), Samples(Expected(series, {})));
   std::map<std::string, int> levels;  // block range -> level, before cleaning
   {
-    auto db = DB::Open(Options(d.path()));
+    auto db = DB::Open(TestOptions(d.path()));
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    Append(db->get(), series);
+    AppendSeries(db->get(), series);
     ASSERT_TRUE((*db)->CompactHead().has_value());
     ASSERT_GE((*db)->Blocks().size(), 3u);
     auto before = (*db)->NewQuerier(INT64_MIN, INT64_MAX);  // keeps the old blocks alive
@@ -159,7 +106,7 @@ TEST(DBDelete, DeleteSpansBlocksAndHeadAndSurvivesRestartAndCleanTombstones) {
   }
   // Restart: block tombstones from the files, head tombstones from the WAL.
   {
-    auto db = DB::Open(Options(d.path()));
+    auto db = DB::Open(TestOptions(d.path()));
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
     EXPECT_TRUE(SameDump(Query(db->get()), want));
     const auto old_dirs = BlockDirs(d.path());
@@ -205,7 +152,7 @@ TEST(DBDelete, DeleteSpansBlocksAndHeadAndSurvivesRestartAndCleanTombstones) {
     EXPECT_EQ(*(*db)->CleanTombstones(), 0);
     ASSERT_TRUE((*db)->Close().ok());
   }
-  auto db = DB::Open(Options(d.path()));
+  auto db = DB::Open(TestOptions(d.path()));
   ASSERT_TRUE(db.has_value());
   EXPECT_TRUE(SameDump(Query(db->get()), want));
 }
@@ -215,7 +162,7 @@ TEST(DBDelete, HeadAndBlockCompactionDropDeletedData) {
   const GenOptions g = Gen(12 * kHour, 40);
   const auto series = GenerateSeries(g);
   const int64_t t0 = g.t0;
-  DBOptions o = Options(d.path());
+  DBOptions o = TestOptions(d.path());
   o.block_range_ms = kHour;
   o.max_block_duration_ms = kHour;  // no merging at first
   std::vector<Deletion> dels = {
@@ -223,7 +170,7 @@ TEST(DBDelete, HeadAndBlockCompactionDropDeletedData) {
   {
     auto db = DB::Open(o);
     ASSERT_TRUE(db.has_value());
-    Append(db->get(), series);
+    AppendSeries(db->get(), series);
     // Deleted in the head before any block is cut: the blocks never hold that data.
     ASSERT_TRUE((*db)->Delete(dels[0].mint, dels[0].maxt, dels[0].ms).ok());
     ASSERT_TRUE((*db)->CompactHead().has_value());
@@ -271,9 +218,9 @@ TEST(DBDelete, PlannerRewritesABlockWhoseEverySeriesHasATombstone) {
   fs::TempDir d;
   const GenOptions g = Gen(8 * kHour, 20);
   const auto series = GenerateSeries(g);
-  auto db = DB::Open(Options(d.path()));  // 2 h blocks, no merging (one range)
+  auto db = DB::Open(TestOptions(d.path()));  // 2 h blocks, no merging (one range)
   ASSERT_TRUE(db.has_value());
-  Append(db->get(), series);
+  AppendSeries(db->get(), series);
   ASSERT_TRUE((*db)->CompactHead().has_value());
   auto blocks = (*db)->Blocks();
   ASSERT_GE(blocks.size(), 3u);

@@ -17,13 +17,14 @@
 #include "tsdb/block/block_writer.h"
 #include "tsdb/db/compact.h"
 #include "tsdb/db/db.h"
+#include "tsdb/db/db_test_util.h"
 
 namespace vigil::tsdb {
 namespace {
 
 using block::testing::GenerateSeries;
-using block::testing::GenOptions;
 using block::testing::TestSeries;
+using testing::HasEntryWithSuffix;
 
 constexpr int64_t kHour = 3600 * 1000;
 constexpr int64_t kT0 = 1700000000000;
@@ -146,73 +147,102 @@ Status AppendRange(DB* db, const std::vector<TestSeries>& series, int64_t from, 
   return st;
 }
 
-bool HasEntryWithSuffix(const std::string& dir, const std::string& suffix) {
-  auto names = fs::DefaultFileSystem()->ListDir(dir);
-  if (!names.has_value()) return false;
-  for (const auto& n : *names) {
-    if (n.size() >= suffix.size() &&
-        n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return true;
-  }
-  return false;
-}
-
 DBOptions Options(const std::string& dir, fs::FileSystem* fs) {
-  DBOptions o;
-  o.dir = dir;
-  o.fs = fs;
-  o.compact_interval_ms = 0;
-  o.retention_ms = 0;
+  DBOptions o = testing::TestOptions(dir, fs);
   o.head_truncate_wait_ms = 0;
   return o;
 }
 
 std::vector<TestSeries> Series(int64_t span_ms, size_t n = 20) {
-  GenOptions g;
-  g.num_series = n;
-  g.t0 = kT0;
-  g.span_ms = span_ms;
-  g.interval_ms = 60000;
-  return GenerateSeries(g);
+  return GenerateSeries(testing::Gen(span_ms, n));
 }
 
-class DBFaultTest : public ::testing::TestWithParam<Fault> {};
+// The compaction failed naming the cause, and the DB counted it once.
+::testing::AssertionResult FailedWithCause(DB* db, const Result<int>& n, const Fault& f) {
+  if (n.has_value()) return ::testing::AssertionFailure() << "compaction succeeded";
+  if (auto r = NamesCause(n.error(), f); !r) return r;
+  if (db->Counters().compactions_failed != 1u) {
+    return ::testing::AssertionFailure()
+           << db->Counters().compactions_failed << " failed compactions counted, want 1";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The compaction succeeded and wrote at least one block.
+::testing::AssertionResult Compacted(const Result<int>& n) {
+  if (!n.has_value()) return ::testing::AssertionFailure() << n.error().ToString();
+  if (*n < 1) return ::testing::AssertionFailure() << "no block written";
+  return ::testing::AssertionSuccess();
+}
+
+// A temporary directory in `dir` and a fault-injecting file system over POSIX; collects
+// the samples acknowledged (and those that may have been written) as the test appends.
+class DBFault : public ::testing::Test {
+ protected:
+  // Appends [*t, until) of series_ in commits of `step` ms; stops at the first failed
+  // commit and returns its status. *t is then where the next commit would start.
+  Status AppendSteps(DB* db, int64_t* t, int64_t until, int64_t step) {
+    for (; *t < until; *t += step) {
+      Status st = AppendRange(db, series_, *t, *t + step, &acked_, &maybe_);
+      if (!st.ok()) {
+        *t += step;
+        return st;
+      }
+    }
+    return Status();
+  }
+
+  // Writes series_ in [kT0, kT0 + span) into 2h blocks (no merging), without faults.
+  void WriteTwoHourBlocks(int64_t span) {
+    auto db = DB::Open(Options(d_.path(), nullptr));
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    ASSERT_TRUE(AppendRange(db->get(), series_, kT0, kT0 + span, &acked_, &maybe_).ok());
+    ASSERT_TRUE((*db)->CompactHead().has_value());
+    ASSERT_GE((*db)->Blocks().size(), 3u);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+
+  // A reopen (without faults) serves every acknowledged sample.
+  void ExpectReopenServes() {
+    auto db = DB::Open(Options(d_.path(), nullptr));
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    EXPECT_TRUE(Serves(db->get(), acked_, maybe_));
+  }
+
+  fs::TempDir d_;
+  fs::FaultInjectingFileSystem ffs_{fs::DefaultFileSystem()};
+  std::vector<TestSeries> series_;
+  Dump acked_, maybe_;
+};
+
+class DBFaultTest : public DBFault, public ::testing::WithParamInterface<Fault> {};
 
 // The WAL refuses a commit: the appender's Commit fails naming the cause, the head keeps
 // serving what was acknowledged, and commits work again once the fault clears.
 TEST_P(DBFaultTest, WalAppendFailsTheCommitAndKeepsServing) {
   const Fault f = GetParam();
-  fs::TempDir d;
-  fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
-  const auto series = Series(3 * kHour);
-  DBOptions o = Options(d.path(), &ffs);
+  series_ = Series(3 * kHour);
+  DBOptions o = Options(d_.path(), &ffs_);
   o.head.wal_sync_on_commit = true;  // so that a failing fsync fails the commit
-  Dump acked, maybe;
   {
     auto db = DB::Open(o);
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + kHour, &acked, &maybe).ok());
-    Arm(&ffs, f, "wal");
-    Status failed;
+    ASSERT_TRUE(AppendRange(db->get(), series_, kT0, kT0 + kHour, &acked_, &maybe_).ok());
+    Arm(&ffs_, f, "wal");
     int64_t t = kT0 + kHour;
-    for (; t < kT0 + 2 * kHour && failed.ok(); t += 5 * 60000) {
-      failed = AppendRange(db->get(), series, t, t + 5 * 60000, &acked, &maybe);
-    }
-    EXPECT_TRUE(NamesCause(failed, f));
-    EXPECT_TRUE(Serves(db->get(), acked));
+    EXPECT_TRUE(NamesCause(AppendSteps(db->get(), &t, kT0 + 2 * kHour, 5 * 60000), f));
+    EXPECT_TRUE(Serves(db->get(), acked_));
     EXPECT_GE((*db)->head()->Counters().wal_write_errors, 1u);
-    ffs.ClearFaults();
-    Status again = AppendRange(db->get(), series, t, kT0 + 3 * kHour, &acked, &maybe);
+    ffs_.ClearFaults();
+    Status again = AppendRange(db->get(), series_, t, kT0 + 3 * kHour, &acked_, &maybe_);
     if (!again.ok()) {  // the writer may need one failed commit to reopen
-      again = AppendRange(db->get(), series, t, kT0 + 3 * kHour, &acked, &maybe);
+      again = AppendRange(db->get(), series_, t, kT0 + 3 * kHour, &acked_, &maybe_);
     }
     EXPECT_TRUE(again.ok()) << again.ToString();
-    EXPECT_TRUE(Serves(db->get(), acked));
+    EXPECT_TRUE(Serves(db->get(), acked_));
     ASSERT_TRUE((*db)->Close().ok());
   }
-  auto db = DB::Open(Options(d.path(), nullptr));
-  ASSERT_TRUE(db.has_value()) << db.error().ToString();
-  EXPECT_TRUE(Serves(db->get(), acked, maybe));
+  ExpectReopenServes();
 }
 
 // Head chunk files fail while the WAL works: every commit is acknowledged, so every cut
@@ -220,71 +250,54 @@ TEST_P(DBFaultTest, WalAppendFailsTheCommitAndKeepsServing) {
 // compaction, and survive a reopen.
 TEST_P(DBFaultTest, HeadChunkWriteFailureLosesNoAcknowledgedSample) {
   const Fault f = GetParam();
-  fs::TempDir d;
-  fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
-  const auto series = Series(5 * kHour);
-  DBOptions o = Options(d.path(), &ffs);
+  series_ = Series(5 * kHour);
+  DBOptions o = Options(d_.path(), &ffs_);
   o.head.chunk_write_buffer_bytes = 4096;  // flush (and fail) often
-  Dump acked, maybe;
   {
     auto db = DB::Open(o);
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + kHour, &acked, &maybe).ok());
-    Arm(&ffs, f, "chunks_head");
-    for (int64_t t = kT0 + kHour; t < kT0 + 4 * kHour; t += 10 * 60000) {
-      ASSERT_TRUE(AppendRange(db->get(), series, t, t + 10 * 60000, &acked, &maybe).ok());
-    }
-    EXPECT_TRUE(Serves(db->get(), acked));
+    ASSERT_TRUE(AppendRange(db->get(), series_, kT0, kT0 + kHour, &acked_, &maybe_).ok());
+    Arm(&ffs_, f, "chunks_head");
+    int64_t t = kT0 + kHour;
+    ASSERT_TRUE(AppendSteps(db->get(), &t, kT0 + 4 * kHour, 10 * 60000).ok());
+    EXPECT_TRUE(Serves(db->get(), acked_));
     // Blocks are written (their files are not the failing ones) from every acked sample.
-    auto n = (*db)->CompactHead();
-    ASSERT_TRUE(n.has_value()) << n.error().ToString();
-    EXPECT_GE(*n, 1);
-    EXPECT_TRUE(Serves(db->get(), acked));
-    ffs.ClearFaults();
-    ASSERT_TRUE(
-        AppendRange(db->get(), series, kT0 + 4 * kHour, kT0 + 5 * kHour, &acked, &maybe).ok());
-    EXPECT_TRUE(Serves(db->get(), acked));
+    ASSERT_TRUE(Compacted((*db)->CompactHead()));
+    EXPECT_TRUE(Serves(db->get(), acked_));
+    ffs_.ClearFaults();
+    ASSERT_TRUE(AppendRange(db->get(), series_, t, kT0 + 5 * kHour, &acked_, &maybe_).ok());
+    EXPECT_TRUE(Serves(db->get(), acked_));
     (*db)->Close().IgnoreError();  // may report the earlier chunk file failure
   }
-  auto db = DB::Open(Options(d.path(), nullptr));
-  ASSERT_TRUE(db.has_value()) << db.error().ToString();
-  EXPECT_TRUE(Serves(db->get(), acked, maybe));
+  ExpectReopenServes();
 }
 
 // No inode for the next head chunk file (the head truncation finished the current one):
 // the cut chunks wait in memory, stay readable, go into blocks, and are written to a file
 // in order once files can be created again.
-TEST(DBFault, HeadChunkFileCreationFailureKeepsChunksInMemory) {
-  fs::TempDir d;
-  fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
-  const auto series = Series(9 * kHour);
-  Dump acked, maybe;
+TEST_F(DBFault, HeadChunkFileCreationFailureKeepsChunksInMemory) {
+  series_ = Series(9 * kHour);
   {
-    auto db = DB::Open(Options(d.path(), &ffs));
+    auto db = DB::Open(Options(d_.path(), &ffs_));
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + 4 * kHour, &acked, &maybe).ok());
+    ASSERT_TRUE(AppendRange(db->get(), series_, kT0, kT0 + 4 * kHour, &acked_, &maybe_).ok());
     ASSERT_GE(*(*db)->CompactHead(), 1);  // truncation finishes the current chunk file
-    ffs.SetFaultPathFilter("chunks_head");
-    ffs.FailCreates(ENOSPC);
-    for (int64_t t = kT0 + 4 * kHour; t < kT0 + 7 * kHour; t += 10 * 60000) {
-      ASSERT_TRUE(AppendRange(db->get(), series, t, t + 10 * 60000, &acked, &maybe).ok());
-    }
+    ffs_.SetFaultPathFilter("chunks_head");
+    ffs_.FailCreates(ENOSPC);
+    int64_t t = kT0 + 4 * kHour;
+    ASSERT_TRUE(AppendSteps(db->get(), &t, kT0 + 7 * kHour, 10 * 60000).ok());
     EXPECT_GT((*db)->head()->MemoryByStructure().chunk_store, size_t(1) << 20);  // waiting
-    EXPECT_TRUE(Serves(db->get(), acked));
-    ffs.ClearFaults();  // the next cut writes the waiting chunks first
-    for (int64_t t = kT0 + 7 * kHour; t < kT0 + 9 * kHour; t += 10 * 60000) {
-      ASSERT_TRUE(AppendRange(db->get(), series, t, t + 10 * 60000, &acked, &maybe).ok());
-    }
-    EXPECT_TRUE(Serves(db->get(), acked));
-    auto n = (*db)->CompactHead();
-    ASSERT_TRUE(n.has_value()) << n.error().ToString();
-    EXPECT_GE(*n, 1);
-    EXPECT_TRUE(Serves(db->get(), acked));
+    EXPECT_TRUE(Serves(db->get(), acked_));
+    ffs_.ClearFaults();  // the next cut writes the waiting chunks first
+    ASSERT_TRUE(AppendSteps(db->get(), &t, kT0 + 9 * kHour, 10 * 60000).ok());
+    EXPECT_TRUE(Serves(db->get(), acked_));
+    ASSERT_TRUE(Compacted((*db)->CompactHead()));
+    EXPECT_TRUE(Serves(db->get(), acked_));
     ASSERT_TRUE((*db)->Close().ok());
   }
-  auto db = DB::Open(Options(d.path(), nullptr));
+  auto db = DB::Open(Options(d_.path(), nullptr));
   ASSERT_TRUE(db.has_value()) << db.error().ToString();
-  EXPECT_TRUE(Serves(db->get(), acked, maybe));
+  EXPECT_TRUE(Serves(db->get(), acked_, maybe_));
   EXPECT_EQ((*db)->head()->Counters().replay_dropped_chunks, 0u);  // in order on disk
 }
 
@@ -292,94 +305,61 @@ TEST(DBFault, HeadChunkFileCreationFailureKeepsChunksInMemory) {
 // leaves no temporary directory and no block, and the head keeps the data.
 TEST_P(DBFaultTest, HeadCompactionFailureKeepsTheHead) {
   const Fault f = GetParam();
-  fs::TempDir d;
-  fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
-  const auto series = Series(6 * kHour);
-  Dump acked, maybe;
+  series_ = Series(6 * kHour);
   {
-    auto db = DB::Open(Options(d.path(), &ffs));
+    auto db = DB::Open(Options(d_.path(), &ffs_));
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + 6 * kHour, &acked, &maybe).ok());
-    Arm(&ffs, f, "");
-    auto n = (*db)->CompactHead();
-    ASSERT_FALSE(n.has_value());
-    EXPECT_TRUE(NamesCause(n.error(), f));
-    EXPECT_EQ((*db)->Counters().compactions_failed, 1u);
+    ASSERT_TRUE(AppendRange(db->get(), series_, kT0, kT0 + 6 * kHour, &acked_, &maybe_).ok());
+    Arm(&ffs_, f, "");
+    ASSERT_TRUE(FailedWithCause(db->get(), (*db)->CompactHead(), f));
     EXPECT_TRUE((*db)->Blocks().empty());
-    EXPECT_FALSE(HasEntryWithSuffix(d.path(), block::kTmpForCreationSuffix));
-    EXPECT_TRUE(Serves(db->get(), acked));
-    ffs.ClearFaults();
-    n = (*db)->CompactHead();
-    ASSERT_TRUE(n.has_value()) << n.error().ToString();
-    EXPECT_GE(*n, 1);
-    EXPECT_TRUE(Serves(db->get(), acked));
+    EXPECT_FALSE(HasEntryWithSuffix(d_.path(), block::kTmpForCreationSuffix));
+    EXPECT_TRUE(Serves(db->get(), acked_));
+    ffs_.ClearFaults();
+    ASSERT_TRUE(Compacted((*db)->CompactHead()));
+    EXPECT_TRUE(Serves(db->get(), acked_));
     ASSERT_TRUE((*db)->Close().ok());
   }
-  auto db = DB::Open(Options(d.path(), nullptr));
-  ASSERT_TRUE(db.has_value()) << db.error().ToString();
-  EXPECT_TRUE(Serves(db->get(), acked, maybe));
+  ExpectReopenServes();
 }
 
 // Merging blocks fails: CompactBlocks returns the cause, counts it, keeps every parent
 // block listed and on disk, and leaves nothing half-written.
 TEST_P(DBFaultTest, BlockCompactionFailureKeepsTheParents) {
   const Fault f = GetParam();
-  fs::TempDir d;
-  fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
-  const auto series = Series(14 * kHour);
-  Dump acked, maybe;
-  {
-    auto db = DB::Open(Options(d.path(), nullptr));  // 2h blocks, no merging
-    ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + 14 * kHour, &acked, &maybe).ok());
-    ASSERT_TRUE((*db)->CompactHead().has_value());
-    ASSERT_GE((*db)->Blocks().size(), 3u);
-    ASSERT_TRUE((*db)->Close().ok());
-  }
-  DBOptions o = Options(d.path(), &ffs);
+  series_ = Series(14 * kHour);
+  WriteTwoHourBlocks(14 * kHour);
+  ASSERT_FALSE(HasFatalFailure());
+  DBOptions o = Options(d_.path(), &ffs_);
   o.max_block_duration_ms = 6 * kHour;
   {
     auto db = DB::Open(o);
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
     const size_t before = (*db)->Blocks().size();
-    Arm(&ffs, f, "");
-    auto n = (*db)->CompactBlocks();
-    ASSERT_FALSE(n.has_value());
-    EXPECT_TRUE(NamesCause(n.error(), f));
-    EXPECT_EQ((*db)->Counters().compactions_failed, 1u);
+    Arm(&ffs_, f, "");
+    ASSERT_TRUE(FailedWithCause(db->get(), (*db)->CompactBlocks(), f));
     EXPECT_EQ((*db)->Blocks().size(), before);
     for (const auto& b : (*db)->Blocks()) EXPECT_TRUE(fs::DefaultFileSystem()->Exists(b->dir()));
-    EXPECT_FALSE(HasEntryWithSuffix(d.path(), block::kTmpForCreationSuffix));
-    EXPECT_FALSE(HasEntryWithSuffix(d.path(), kTmpForDeletionSuffix));
-    EXPECT_TRUE(Serves(db->get(), acked));
-    ffs.ClearFaults();
-    n = (*db)->CompactBlocks();
-    ASSERT_TRUE(n.has_value()) << n.error().ToString();
-    EXPECT_GE(*n, 1);
+    EXPECT_FALSE(HasEntryWithSuffix(d_.path(), block::kTmpForCreationSuffix));
+    EXPECT_FALSE(HasEntryWithSuffix(d_.path(), kTmpForDeletionSuffix));
+    EXPECT_TRUE(Serves(db->get(), acked_));
+    ffs_.ClearFaults();
+    ASSERT_TRUE(Compacted((*db)->CompactBlocks()));
     EXPECT_LT((*db)->Blocks().size(), before);
-    EXPECT_TRUE(Serves(db->get(), acked));
+    EXPECT_TRUE(Serves(db->get(), acked_));
     ASSERT_TRUE((*db)->Close().ok());
   }
-  auto db = DB::Open(Options(d.path(), nullptr));
-  ASSERT_TRUE(db.has_value()) << db.error().ToString();
-  EXPECT_TRUE(Serves(db->get(), acked, maybe));
+  ExpectReopenServes();
 }
 
 // A merge that fails on damaged data is not retried on every compaction cycle (it would
 // fail forever and hold up every later merge): its blocks leave the plans, the failure is
 // counted once, and other merges proceed.
-TEST(DBFault, MergeOfADamagedBlockIsNotRetried) {
-  fs::TempDir d;
-  const auto series = Series(20 * kHour);
-  Dump acked, maybe;
-  {
-    auto db = DB::Open(Options(d.path(), nullptr));  // 2h blocks, no merging
-    ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    ASSERT_TRUE(AppendRange(db->get(), series, kT0, kT0 + 20 * kHour, &acked, &maybe).ok());
-    ASSERT_TRUE((*db)->CompactHead().has_value());
-    ASSERT_TRUE((*db)->Close().ok());
-  }
-  DBOptions o = Options(d.path(), nullptr);
+TEST_F(DBFault, MergeOfADamagedBlockIsNotRetried) {
+  series_ = Series(20 * kHour);
+  WriteTwoHourBlocks(20 * kHour);
+  ASSERT_FALSE(HasFatalFailure());
+  DBOptions o = Options(d_.path(), nullptr);
   o.max_block_duration_ms = 6 * kHour;
   auto db = DB::Open(o);
   ASSERT_TRUE(db.has_value()) << db.error().ToString();
@@ -412,11 +392,11 @@ TEST(DBFault, MergeOfADamagedBlockIsNotRetried) {
   for (const auto& b : (*db)->Blocks()) {
     listed |= b->dir() == damaged;
     for (const auto& p : b->meta().compaction.parents) {
-      EXPECT_NE(damaged, fs::JoinPath(d.path(), p.ulid.ToString()));
+      EXPECT_NE(damaged, fs::JoinPath(d_.path(), p.ulid.ToString()));
     }
   }
   EXPECT_TRUE(listed);
-  EXPECT_FALSE(HasEntryWithSuffix(d.path(), block::kTmpForCreationSuffix));
+  EXPECT_FALSE(HasEntryWithSuffix(d_.path(), block::kTmpForCreationSuffix));
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, DBFaultTest, ::testing::ValuesIn(kFaults),

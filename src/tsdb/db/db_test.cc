@@ -16,6 +16,7 @@
 #include "tsdb/block/block_test_util.h"
 #include "tsdb/block/block_verify.h"
 #include "tsdb/block/block_writer.h"
+#include "tsdb/db/db_test_util.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -23,35 +24,15 @@ namespace {
 using block::testing::GenerateSeries;
 using block::testing::GenOptions;
 using block::testing::TestSeries;
+using testing::AppendSeries;
+using testing::Gen;
+using testing::HasEntryWithSuffix;
+using testing::QueryAll;
+using testing::SameDump;
+using testing::TestOptions;
+using Dump = testing::SampleDump;
 
 constexpr int64_t kHour = 3600 * 1000;
-
-using Dump = std::map<Labels, std::vector<Sample>>;
-
-Dump Query(storage::Queryable* q, int64_t mint, int64_t maxt) {
-  auto querier = q->NewQuerier(mint, maxt);
-  EXPECT_TRUE(querier.has_value());
-  if (!querier.has_value()) return {};
-  auto m = Matcher::Make(MatchType::kRegexMatch, "__name__", ".+");
-  auto set = (*querier)->Select(Context::Background(), true, nullptr, {*m});
-  Dump out;
-  const Labels* prev = nullptr;
-  Labels prev_copy;
-  while (set->Next()) {
-    const Labels& l = set->At().labels();
-    if (prev != nullptr) {
-      EXPECT_LT(Labels::Compare(prev_copy, l), 0) << "unsorted or repeated";
-    }
-    prev_copy = l;
-    prev = &prev_copy;
-    auto it = set->At().Iterator();
-    auto& v = out[l];
-    while (it->Next()) v.push_back(Sample{it->AtT(), it->AtV()});
-    EXPECT_TRUE(it->Err().ok()) << it->Err().ToString();
-  }
-  EXPECT_TRUE(set->Err().ok()) << set->Err().ToString();
-  return out;
-}
 
 // What the generated series hold in [mint, maxt].
 Dump Expected(const std::vector<TestSeries>& series, int64_t mint, int64_t maxt) {
@@ -66,80 +47,15 @@ Dump Expected(const std::vector<TestSeries>& series, int64_t mint, int64_t maxt)
   return out;
 }
 
-::testing::AssertionResult SameDump(const Dump& got, const Dump& want) {
-  if (got.size() != want.size()) {
-    return ::testing::AssertionFailure() << got.size() << " series, want " << want.size();
-  }
-  for (const auto& [l, samples] : want) {
-    auto it = got.find(l);
-    if (it == got.end()) return ::testing::AssertionFailure() << "missing " << l.ToString();
-    if (it->second.size() != samples.size()) {
-      return ::testing::AssertionFailure()
-             << l.ToString() << ": " << it->second.size() << " samples, want " << samples.size();
-    }
-    for (size_t i = 0; i < samples.size(); ++i) {
-      if (!block::testing::SameSample(it->second[i], samples[i])) {
-        return ::testing::AssertionFailure() << l.ToString() << " sample " << i << " differs";
-      }
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// Appends the series' samples with t < until (and >= from), in time order per series.
-void Append(DB* db, const std::vector<TestSeries>& series, int64_t from, int64_t until) {
-  auto app = db->NewAppender();
-  for (const auto& s : series) {
-    for (const Sample& x : s.samples) {
-      if (x.t < from || x.t >= until) continue;
-      ASSERT_TRUE(app->Append(0, s.labels, x.t, x.v).has_value());
-    }
-  }
-  ASSERT_TRUE(app->Commit().ok());
-}
-
-DBOptions Options(const std::string& dir) {
-  DBOptions o;
-  o.dir = dir;
-  o.compact_interval_ms = 0;
-  o.retention_ms = 0;
-  return o;
-}
-
-std::vector<std::string> Entries(const std::string& dir) {
-  auto names = fs::DefaultFileSystem()->ListDir(dir);
-  std::vector<std::string> out = names.has_value() ? *names : std::vector<std::string>{};
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-bool HasSuffix(const std::string& dir, const std::string& suffix) {
-  for (const auto& n : Entries(dir)) {
-    if (n.size() >= suffix.size() &&
-        n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return true;
-  }
-  return false;
-}
-
-GenOptions Gen(int64_t span_ms, size_t n = 60) {
-  GenOptions g;
-  g.num_series = n;
-  g.t0 = 1700000000000;
-  g.span_ms = span_ms;
-  g.interval_ms = 60000;
-  return g;
-}
-
 TEST(DB, CompactionKeepsQueryResults) {
   fs::TempDir d;
-  const auto series = GenerateSeries(Gen(9 * kHour));
+  const auto series = GenerateSeries(Gen(9 * kHour, 60));
   const int64_t t0 = 1700000000000, end = t0 + 9 * kHour;
   {
-    auto db = DB::Open(Options(d.path()));
+    auto db = DB::Open(TestOptions(d.path()));
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    Append(db->get(), series, 0, INT64_MAX);
-    const Dump before = Query(db->get(), t0, end);
+    AppendSeries(db->get(), series, 0, INT64_MAX);
+    const Dump before = QueryAll(db->get(), t0, end);
     ASSERT_TRUE(SameDump(before, Expected(series, t0, end)));
     auto n = (*db)->CompactHead();
     ASSERT_TRUE(n.has_value()) << n.error().ToString();
@@ -161,10 +77,10 @@ TEST(DB, CompactionKeepsQueryResults) {
     EXPECT_EQ((*db)->Counters().compactions, uint64_t(*n));
     EXPECT_EQ((*db)->Counters().blocks_loaded, blocks.size());
     // Same answers, for the whole range and for windows across block boundaries.
-    EXPECT_TRUE(SameDump(Query(db->get(), t0, end), before));
+    EXPECT_TRUE(SameDump(QueryAll(db->get(), t0, end), before));
     for (int64_t a = t0; a < end; a += 97 * 60000) {
       const int64_t b = a + 150 * 60000;
-      EXPECT_TRUE(SameDump(Query(db->get(), a, b), Expected(series, a, b)));
+      EXPECT_TRUE(SameDump(QueryAll(db->get(), a, b), Expected(series, a, b)));
     }
     // Data below the newest block is refused.
     auto app = (*db)->NewAppender();
@@ -180,10 +96,10 @@ TEST(DB, CompactionKeepsQueryResults) {
     EXPECT_EQ(std::set<std::string>(names->begin(), names->end()), want);
   }
   // After a restart: blocks load, the head replays only what is newer.
-  auto db = DB::Open(Options(d.path()));
+  auto db = DB::Open(TestOptions(d.path()));
   ASSERT_TRUE(db.has_value()) << db.error().ToString();
   EXPECT_GE((*db)->Blocks().size(), 3u);
-  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+  EXPECT_TRUE(SameDump(QueryAll(db->get(), t0, end), Expected(series, t0, end)));
 }
 
 TEST(DB, CompactionInSteps) {
@@ -191,12 +107,12 @@ TEST(DB, CompactionInSteps) {
   fs::TempDir d;
   const auto series = GenerateSeries(Gen(10 * kHour, 30));
   const int64_t t0 = 1700000000000, end = t0 + 10 * kHour;
-  auto db = DB::Open(Options(d.path()));
+  auto db = DB::Open(TestOptions(d.path()));
   ASSERT_TRUE(db.has_value());
   for (int64_t t = t0; t < end; t += kHour) {
-    Append(db->get(), series, t, t + kHour);
+    AppendSeries(db->get(), series, t, t + kHour);
     ASSERT_TRUE((*db)->CompactHead().has_value());
-    EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, t + kHour - 1)));
+    EXPECT_TRUE(SameDump(QueryAll(db->get(), t0, end), Expected(series, t0, t + kHour - 1)));
   }
   EXPECT_GE((*db)->Blocks().size(), 3u);
 }
@@ -206,36 +122,36 @@ TEST(DB, FailedBlockWriteKeepsTheHead) {
   fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
   const auto series = GenerateSeries(Gen(6 * kHour, 20));
   const int64_t t0 = 1700000000000, end = t0 + 6 * kHour;
-  DBOptions o = Options(d.path());
+  DBOptions o = TestOptions(d.path());
   o.fs = &ffs;
   auto db = DB::Open(o);
   ASSERT_TRUE(db.has_value());
-  Append(db->get(), series, 0, INT64_MAX);
+  AppendSeries(db->get(), series, 0, INT64_MAX);
   ffs.FailSyncs();
   auto n = (*db)->CompactHead();
   EXPECT_FALSE(n.has_value());
   EXPECT_EQ((*db)->Counters().compactions_failed, 1u);
   EXPECT_TRUE((*db)->Blocks().empty());
-  EXPECT_FALSE(HasSuffix(d.path(), block::kTmpForCreationSuffix));
-  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+  EXPECT_FALSE(HasEntryWithSuffix(d.path(), block::kTmpForCreationSuffix));
+  EXPECT_TRUE(SameDump(QueryAll(db->get(), t0, end), Expected(series, t0, end)));
   ffs.ClearFaults();
   n = (*db)->CompactHead();
   ASSERT_TRUE(n.has_value()) << n.error().ToString();
   EXPECT_GE(*n, 1);
-  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+  EXPECT_TRUE(SameDump(QueryAll(db->get(), t0, end), Expected(series, t0, end)));
 }
 
 TEST(DB, TimeRetentionWaitsForQueriers) {
   fs::TempDir d;
   const auto series = GenerateSeries(Gen(12 * kHour, 20));
   const int64_t t0 = 1700000000000, end = t0 + 12 * kHour;
-  DBOptions o = Options(d.path());
+  DBOptions o = TestOptions(d.path());
   o.block_range_ms = kHour;
   o.retention_ms = 3 * kHour;
   o.head_truncate_wait_ms = 50;
   auto db = DB::Open(o);
   ASSERT_TRUE(db.has_value());
-  Append(db->get(), series, 0, t0 + 5 * kHour);
+  AppendSeries(db->get(), series, 0, t0 + 5 * kHour);
   ASSERT_TRUE((*db)->CompactHead().has_value());
   auto first = (*db)->Blocks();
   ASSERT_FALSE(first.empty());
@@ -245,7 +161,7 @@ TEST(DB, TimeRetentionWaitsForQueriers) {
   // A querier opened now reads the oldest block while retention removes it.
   auto q = (*db)->NewQuerier(t0, oldest_maxt - 1);
   ASSERT_TRUE(q.has_value());
-  Append(db->get(), series, t0 + 5 * kHour, INT64_MAX);
+  AppendSeries(db->get(), series, t0 + 5 * kHour, INT64_MAX);
   ASSERT_TRUE((*db)->CompactHead().has_value());
   auto blocks = (*db)->Blocks();
   const int64_t newest = blocks.back()->meta().max_time;
@@ -269,10 +185,10 @@ TEST(DB, TimeRetentionWaitsForQueriers) {
     EXPECT_GT(samples, 0u);
   }
   q->reset();
-  EXPECT_FALSE(HasSuffix(d.path(), kTmpForDeletionSuffix));
+  EXPECT_FALSE(HasEntryWithSuffix(d.path(), kTmpForDeletionSuffix));
   // What is left answers like the source data.
   const int64_t lo = blocks.front()->meta().min_time;
-  EXPECT_TRUE(SameDump(Query(db->get(), lo, end), Expected(series, lo, end)));
+  EXPECT_TRUE(SameDump(QueryAll(db->get(), lo, end), Expected(series, lo, end)));
 }
 
 TEST(DB, SizeRetentionDeletesOldestFirst) {
@@ -280,11 +196,11 @@ TEST(DB, SizeRetentionDeletesOldestFirst) {
   const auto series = GenerateSeries(Gen(10 * kHour, 40));
   std::vector<std::pair<int64_t, uint64_t>> sizes;  // maxt, bytes, oldest first
   {
-    DBOptions o = Options(d.path());
+    DBOptions o = TestOptions(d.path());
     o.block_range_ms = kHour;
     auto db = DB::Open(o);
     ASSERT_TRUE(db.has_value());
-    Append(db->get(), series, 0, INT64_MAX);
+    AppendSeries(db->get(), series, 0, INT64_MAX);
     ASSERT_TRUE((*db)->CompactHead().has_value());
     for (const auto& b : (*db)->Blocks()) sizes.emplace_back(b->meta().max_time, b->size_bytes());
     ASSERT_GE(sizes.size(), 5u);
@@ -292,7 +208,7 @@ TEST(DB, SizeRetentionDeletesOldestFirst) {
   uint64_t half = 0;
   for (const auto& [t, s] : sizes) half += s;
   half /= 2;
-  DBOptions o = Options(d.path());
+  DBOptions o = TestOptions(d.path());
   o.block_range_ms = kHour;
   o.retention_bytes = half;  // the head's files come on top: fewer than half the blocks stay
   auto db = DB::Open(o);     // retention runs at open
@@ -307,7 +223,7 @@ TEST(DB, SizeRetentionDeletesOldestFirst) {
   for (size_t i = 0; i < blocks.size(); ++i) {
     EXPECT_EQ(blocks[blocks.size() - 1 - i]->meta().max_time, sizes[sizes.size() - 1 - i].first);
   }
-  EXPECT_FALSE(HasSuffix(d.path(), kTmpForDeletionSuffix));
+  EXPECT_FALSE(HasEntryWithSuffix(d.path(), kTmpForDeletionSuffix));
 }
 
 TEST(DB, BrokenBlocksAreSkippedAndLeftoversRemoved) {
@@ -316,9 +232,9 @@ TEST(DB, BrokenBlocksAreSkippedAndLeftoversRemoved) {
   const int64_t t0 = 1700000000000, end = t0 + 6 * kHour;
   size_t good = 0;
   {
-    auto db = DB::Open(Options(d.path()));
+    auto db = DB::Open(TestOptions(d.path()));
     ASSERT_TRUE(db.has_value());
-    Append(db->get(), series, 0, INT64_MAX);
+    AppendSeries(db->get(), series, 0, INT64_MAX);
     ASSERT_TRUE((*db)->CompactHead().has_value());
     good = (*db)->Blocks().size();
     ASSERT_GE(good, 1u);
@@ -335,23 +251,23 @@ TEST(DB, BrokenBlocksAreSkippedAndLeftoversRemoved) {
   ASSERT_TRUE(
       fs::WriteFileAtomic(f, fs::JoinPath(tmp2, "index"), "x").ok() ||
       (f->CreateDirs(tmp2).ok() && fs::WriteFileAtomic(f, fs::JoinPath(tmp2, "index"), "x").ok()));
-  auto db = DB::Open(Options(d.path()));
+  auto db = DB::Open(TestOptions(d.path()));
   ASSERT_TRUE(db.has_value()) << db.error().ToString();
   EXPECT_EQ((*db)->Blocks().size(), good);
   EXPECT_EQ((*db)->Counters().block_load_failures, 2u);
   EXPECT_FALSE(f->Exists(tmp1));
   EXPECT_FALSE(f->Exists(tmp2));
   EXPECT_TRUE(f->Exists(bad_meta));  // left for an operator to look at
-  EXPECT_TRUE(SameDump(Query(db->get(), t0, end), Expected(series, t0, end)));
+  EXPECT_TRUE(SameDump(QueryAll(db->get(), t0, end), Expected(series, t0, end)));
 }
 
 TEST(DB, SnapshotHoldsBlocksAndHead) {
   fs::TempDir d, snap;
   const auto series = GenerateSeries(Gen(7 * kHour, 30));
   const int64_t t0 = 1700000000000, end = t0 + 7 * kHour;
-  auto db = DB::Open(Options(d.path()));
+  auto db = DB::Open(TestOptions(d.path()));
   ASSERT_TRUE(db.has_value());
-  Append(db->get(), series, 0, INT64_MAX);
+  AppendSeries(db->get(), series, 0, INT64_MAX);
   ASSERT_TRUE((*db)->CompactHead().has_value());
   const size_t n = (*db)->Blocks().size();
   ASSERT_GE(n, 1u);
@@ -367,10 +283,10 @@ TEST(DB, SnapshotHoldsBlocksAndHead) {
       EXPECT_TRUE(v.problems.empty()) << v.problems.front().ToString();
     }
     // Opened as a data directory, the snapshot answers like the DB.
-    auto copy = DB::Open(Options(dir));
+    auto copy = DB::Open(TestOptions(dir));
     ASSERT_TRUE(copy.has_value()) << copy.error().ToString();
     const int64_t until = with_head ? end : (*db)->Blocks().back()->meta().max_time - 1;
-    EXPECT_TRUE(SameDump(Query(copy->get(), t0, end), Expected(series, t0, until)));
+    EXPECT_TRUE(SameDump(QueryAll(copy->get(), t0, end), Expected(series, t0, until)));
   }
 }
 
@@ -379,7 +295,7 @@ TEST(DB, QueriesStayCompleteWhileCompacting) {
   // reader checks that every query over the written range sees every sample: samples move
   // from the head into blocks without a query ever missing them.
   fs::TempDir d;
-  DBOptions o = Options(d.path());
+  DBOptions o = TestOptions(d.path());
   o.block_range_ms = kHour;
   constexpr int kSeries = 40, kMinutes = 8 * 60;
   const int64_t t0 = 1700000000000 - 1700000000000 % kHour;
@@ -448,7 +364,7 @@ TEST(DB, QueriesStayCompleteWhileCompacting) {
   EXPECT_GE((*db)->Blocks().size(), 5u);
   const int64_t want = int64_t(kSeries) * kMinutes;
   int64_t n = 0;
-  for (const auto& [l, v] : Query(db->get(), t0, t0 + kMinutes * 60000)) n += int64_t(v.size());
+  for (const auto& [l, v] : QueryAll(db->get(), t0, t0 + kMinutes * 60000)) n += int64_t(v.size());
   EXPECT_EQ(n, want);
 }
 
@@ -457,21 +373,22 @@ TEST(DB, QueriesStayCompleteWhileCompacting) {
 TEST(DB, CommitThatMakesTheHeadCompactableTriggersCompaction) {
   fs::TempDir d;
   const auto series = GenerateSeries(Gen(6 * kHour, 20));
-  DBOptions o = Options(d.path());
+  DBOptions o = TestOptions(d.path());
   o.compact_interval_ms = 3600 * 1000;  // the interval never comes in this test
   auto db = DB::Open(o);
   ASSERT_TRUE(db.has_value());
   const int64_t t0 = 1700000000000;
-  Append(db->get(), series, t0, t0 + kHour);  // spans < 1.5 ranges: no compaction
+  AppendSeries(db->get(), series, t0, t0 + kHour);  // spans < 1.5 ranges: no compaction
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ((*db)->Counters().compactions, 0u);
-  Append(db->get(), series, t0 + kHour, t0 + 6 * kHour);
+  AppendSeries(db->get(), series, t0 + kHour, t0 + 6 * kHour);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while ((*db)->Blocks().empty() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_FALSE((*db)->Blocks().empty()) << "no block cut within 30 s of the commit";
-  EXPECT_TRUE(SameDump(Query(db->get(), t0, t0 + 6 * kHour), Expected(series, t0, t0 + 6 * kHour)));
+  EXPECT_TRUE(
+      SameDump(QueryAll(db->get(), t0, t0 + 6 * kHour), Expected(series, t0, t0 + 6 * kHour)));
   ASSERT_TRUE((*db)->Close().ok());
 }
 
