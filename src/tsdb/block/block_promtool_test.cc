@@ -7,8 +7,6 @@
 //    index and chunk files byte for byte.
 // Skipped (with a message) when promtool is not installed.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <charconv>
 #include <cmath>
@@ -23,6 +21,7 @@
 #include "tsdb/block/block_test_util.h"
 #include "tsdb/block/block_verify.h"
 #include "tsdb/block/block_writer.h"
+#include "tsdb/block/promtool_test_util.h"
 #include "tsdb/chunkenc/xor.h"
 
 namespace vigil::tsdb::block {
@@ -31,31 +30,14 @@ namespace {
 using testing::GenerateSeries;
 using testing::GenOptions;
 using testing::TestSeries;
-
-std::string Promtool() {
-  const char* env = std::getenv("VIGIL_PROMTOOL_BIN");
-  const std::string bin = env != nullptr ? env : "/usr/bin/promtool";
-  return ::access(bin.c_str(), X_OK) == 0 ? bin : "";
-}
+using Cmd = testing::ShellResult;
+using testing::PromtoolDump;
+using testing::RunShell;
+using testing::SameSeriesByText;
+using testing::SeriesByText;
 
 std::string Slurp(const std::string& path) {
   return fs::ReadFileToString(fs::DefaultFileSystem(), path).value_or("");
-}
-
-struct Cmd {
-  int code = -1;
-  std::string out, err;
-};
-
-// Runs `args` through the shell with stdout/stderr captured in files under `tmp`.
-Cmd RunShell(const std::string& args, const fs::TempDir& tmp) {
-  const std::string out = tmp.Sub("cmd.out"), err = tmp.Sub("cmd.err");
-  const int st = std::system((args + " >" + out + " 2>" + err).c_str());
-  Cmd c;
-  c.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  c.out = Slurp(out);
-  c.err = Slurp(err);
-  return c;
 }
 
 std::vector<std::string> Fields(const std::string& line) {
@@ -73,35 +55,39 @@ std::string After(const std::string& text, const std::string& key) {
   return text.substr(p + key.size(), e - p - key.size());
 }
 
-bool SameValue(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) ||
-         std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+// Writes `data` (spanning [o.t0, o.t0 + o.span_ms)) as one block into `dir`; *meta gets its
+// meta.json.
+void WriteOneBlock(const std::vector<TestSeries>& data, const GenOptions& o, const std::string& dir,
+                   BlockMeta* meta) {
+  storage::MemoryStorage mem;
+  testing::Fill(&mem, data);
+  BlockWriterOptions opts;
+  opts.mint = o.t0;
+  opts.maxt = o.t0 + o.span_ms;
+  auto q = mem.NewQuerier(INT64_MIN, INT64_MAX);
+  auto m = WriteBlockFromQuerier(Context(), dir, q->get(), opts);
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  *meta = *m;
 }
 
 TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
-  const std::string promtool = Promtool();
+  const std::string promtool = testing::PromtoolPath();
   if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
   GenOptions o;
   o.num_series = 2000;
   o.span_ms = 2 * 3600 * 1000;
   const std::vector<TestSeries> data = GenerateSeries(o);
-  storage::MemoryStorage mem;
-  testing::Fill(&mem, data);
   uint64_t samples = 0;
   for (const auto& s : data) samples += s.samples.size();
 
   fs::TempDir tmp;
   const std::string db = tmp.Sub("data");
   ASSERT_TRUE(fs::DefaultFileSystem()->CreateDirs(db).ok());
-  BlockWriterOptions opts;
-  opts.mint = o.t0;
-  opts.maxt = o.t0 + o.span_ms;
-  auto q = mem.NewQuerier(INT64_MIN, INT64_MAX);
-  auto meta = WriteBlockFromQuerier(Context(), db, q->get(), opts);
-  ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
-  auto block = Block::Open(fs::JoinPath(db, meta->ulid.ToString()));
+  BlockMeta meta;
+  ASSERT_NO_FATAL_FAILURE(WriteOneBlock(data, o, db, &meta));
+  auto block = Block::Open(fs::JoinPath(db, meta.ulid.ToString()));
   ASSERT_TRUE(block.has_value());
-  EXPECT_GT(meta->stats.num_chunks, 2 * data.size());  // several chunks per series
+  EXPECT_GT(meta.stats.num_chunks, 2 * data.size());  // several chunks per series
 
   // list: one row with our numbers.
   Cmd list = RunShell(promtool + " tsdb list " + db, tmp);
@@ -109,14 +95,14 @@ TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
   std::vector<std::string> row;
   std::string line;
   for (std::istringstream in(list.out); std::getline(in, line);) {
-    if (line.rfind(meta->ulid.ToString(), 0) == 0) row = Fields(line);
+    if (line.rfind(meta.ulid.ToString(), 0) == 0) row = Fields(line);
   }
   ASSERT_EQ(row.size(), 8u) << list.out;
-  EXPECT_EQ(row[1], std::to_string(opts.mint));
-  EXPECT_EQ(row[2], std::to_string(opts.maxt));
+  EXPECT_EQ(row[1], std::to_string(o.t0));
+  EXPECT_EQ(row[2], std::to_string(o.t0 + o.span_ms));
   EXPECT_EQ(row[3], "2h0m0s");
   EXPECT_EQ(row[4], std::to_string(samples));
-  EXPECT_EQ(row[5], std::to_string(meta->stats.num_chunks));
+  EXPECT_EQ(row[5], std::to_string(meta.stats.num_chunks));
   EXPECT_EQ(row[6], std::to_string(data.size()));
   EXPECT_EQ(row[7], std::to_string((*block)->size_bytes()));
 
@@ -133,7 +119,7 @@ TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
     }
     ++metrics[std::string(s.labels.MetricName())];
   }
-  EXPECT_EQ(After(an.out, "Block ID: "), meta->ulid.ToString());
+  EXPECT_EQ(After(an.out, "Block ID: "), meta.ulid.ToString());
   EXPECT_EQ(After(an.out, "Series: "), std::to_string(data.size()));
   EXPECT_EQ(After(an.out, "Label names: "), std::to_string(names.size()));
   EXPECT_EQ(After(an.out, "Postings (unique label pairs): "), std::to_string(pairs.size()));
@@ -154,57 +140,28 @@ TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
   // dump: every sample, as Prometheus reads it. promtool 2.42's dump also replays the head
   // and fails without a wal/ directory (a real data directory always has one).
   ASSERT_TRUE(fs::DefaultFileSystem()->CreateDirs(fs::JoinPath(db, "wal")).ok());
-  Cmd dump = RunShell(promtool + " tsdb dump " + db, tmp);
-  ASSERT_EQ(dump.code, 0) << dump.err;
-  std::map<std::string, std::vector<Sample>> got;
+  SeriesByText got;
   uint64_t lines = 0;
-  for (std::istringstream in(dump.out); std::getline(in, line);) {
-    // "{labels} value timestamp"; labels may contain spaces, so split from the right.
-    const size_t s2 = line.rfind(' ');
-    const size_t s1 = line.rfind(' ', s2 - 1);
-    ASSERT_TRUE(s1 != std::string::npos && s2 != std::string::npos) << line;
-    Sample x;
-    x.t = std::stoll(line.substr(s2 + 1));
-    x.v = std::strtod(line.substr(s1 + 1, s2 - s1 - 1).c_str(), nullptr);
-    got[line.substr(0, s1)].push_back(x);
-    ++lines;
-  }
+  ASSERT_NO_FATAL_FAILURE(PromtoolDump(promtool, db, tmp, &got, &lines));
   EXPECT_EQ(lines, samples);
-  ASSERT_EQ(got.size(), data.size());
-  for (const auto& s : data) {
-    auto it = got.find(s.labels.ToString());
-    ASSERT_NE(it, got.end()) << "promtool did not print " << s.labels.ToString();
-    ASSERT_EQ(it->second.size(), s.samples.size()) << s.labels.ToString();
-    for (size_t i = 0; i < s.samples.size(); ++i) {
-      ASSERT_EQ(it->second[i].t, s.samples[i].t) << s.labels.ToString();
-      ASSERT_TRUE(SameValue(it->second[i].v, s.samples[i].v))
-          << s.labels.ToString() << " at " << s.samples[i].t << ": " << it->second[i].v
-          << " != " << s.samples[i].v;
-    }
-  }
+  ASSERT_TRUE(SameSeriesByText(got, testing::ByText(data)));
 }
 
 // A tombstones file written by Vigil (Block::Delete, the delete_series API) is read by
 // Prometheus: promtool's dump leaves out exactly the deleted samples.
 TEST(PromtoolInteropTest, PromtoolHonoursVigilTombstones) {
-  const std::string promtool = Promtool();
+  const std::string promtool = testing::PromtoolPath();
   if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
   GenOptions o;
   o.num_series = 300;
   o.span_ms = 2 * 3600 * 1000;
   const std::vector<TestSeries> data = GenerateSeries(o);
-  storage::MemoryStorage mem;
-  testing::Fill(&mem, data);
   fs::TempDir tmp;
   const std::string db = tmp.Sub("data");
   ASSERT_TRUE(fs::DefaultFileSystem()->CreateDirs(fs::JoinPath(db, "wal")).ok());
-  BlockWriterOptions opts;
-  opts.mint = o.t0;
-  opts.maxt = o.t0 + o.span_ms;
-  auto q = mem.NewQuerier(INT64_MIN, INT64_MAX);
-  auto meta = WriteBlockFromQuerier(Context(), db, q->get(), opts);
-  ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
-  auto block = Block::Open(fs::JoinPath(db, meta->ulid.ToString()));
+  BlockMeta meta;
+  ASSERT_NO_FATAL_FAILURE(WriteOneBlock(data, o, db, &meta));
+  auto block = Block::Open(fs::JoinPath(db, meta.ulid.ToString()));
   ASSERT_TRUE(block.has_value());
   // Two deletions of overlapping series sets (their intervals merge per series).
   const std::vector<Matcher> api = {*Matcher::Make(MatchType::kEqual, "job", "api")};
@@ -216,7 +173,7 @@ TEST(PromtoolInteropTest, PromtoolHonoursVigilTombstones) {
   auto d2 = (*d1)->Delete(b0, b1, up);
   ASSERT_TRUE(d2.has_value() && *d2 != nullptr);
   ASSERT_GT((*d2)->tombstones().NumIntervals(), 10u);
-  std::map<std::string, std::vector<Sample>> want;
+  SeriesByText want;
   uint64_t kept = 0;
   for (const auto& s : data) {
     const bool in_api = MatchesAll(api, s.labels), in_up = MatchesAll(up, s.labels);
@@ -227,31 +184,11 @@ TEST(PromtoolInteropTest, PromtoolHonoursVigilTombstones) {
       ++kept;
     }
   }
-  Cmd dump = RunShell(promtool + " tsdb dump " + db, tmp);
-  ASSERT_EQ(dump.code, 0) << dump.err;
-  std::map<std::string, std::vector<Sample>> got;
+  SeriesByText got;
   uint64_t lines = 0;
-  std::string line;
-  for (std::istringstream in(dump.out); std::getline(in, line);) {
-    const size_t s2 = line.rfind(' ');
-    const size_t s1 = line.rfind(' ', s2 - 1);
-    ASSERT_TRUE(s1 != std::string::npos && s2 != std::string::npos) << line;
-    got[line.substr(0, s1)].push_back(
-        Sample{std::stoll(line.substr(s2 + 1)),
-               std::strtod(line.substr(s1 + 1, s2 - s1 - 1).c_str(), nullptr)});
-    ++lines;
-  }
+  ASSERT_NO_FATAL_FAILURE(PromtoolDump(promtool, db, tmp, &got, &lines));
   EXPECT_EQ(lines, kept);
-  ASSERT_EQ(got.size(), want.size());
-  for (const auto& [series, samples] : want) {
-    auto it = got.find(series);
-    ASSERT_NE(it, got.end()) << series;
-    ASSERT_EQ(it->second.size(), samples.size()) << series;
-    for (size_t i = 0; i < samples.size(); ++i) {
-      ASSERT_EQ(it->second[i].t, samples[i].t) << series;
-      ASSERT_TRUE(SameValue(it->second[i].v, samples[i].v)) << series;
-    }
-  }
+  ASSERT_TRUE(SameSeriesByText(got, want));
 }
 
 // OpenMetrics text of `data`; timestamps are seconds with a fraction, which promtool turns
@@ -352,7 +289,7 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
 }
 
 TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
-  const std::string promtool = Promtool();
+  const std::string promtool = testing::PromtoolPath();
   if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
   GenOptions o;
   o.num_series = 1500;
@@ -377,7 +314,7 @@ TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
   ASSERT_GE(blocks->size(), 3u);
 
   // Every series and sample, read through Vigil's querier over all blocks.
-  std::map<std::string, std::vector<Sample>> got;
+  SeriesByText got;
   const auto all = *Matcher::Make(MatchType::kRegexMatch, "__name__", ".+");
   for (const auto& b : *blocks) {
     auto q = b->NewQuerier(INT64_MIN, INT64_MAX);
@@ -393,15 +330,7 @@ TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
     auto v = VerifyBlock(b->dir());
     EXPECT_TRUE(v.problems.empty()) << b->dir() << ": " << v.problems[0].ToString();
   }
-  ASSERT_EQ(got.size(), data.size());
-  for (const auto& s : data) {
-    const auto& g = got[s.labels.ToString()];
-    ASSERT_EQ(g.size(), s.samples.size()) << s.labels.ToString();
-    for (size_t i = 0; i < g.size(); ++i) {
-      ASSERT_EQ(g[i].t, s.samples[i].t) << s.labels.ToString();
-      ASSERT_TRUE(SameValue(g[i].v, s.samples[i].v)) << s.labels.ToString() << " " << g[i].t;
-    }
-  }
+  ASSERT_TRUE(SameSeriesByText(got, testing::ByText(data)));
 
   // The same samples written by Vigil: identical index and chunk files. promtool's head cuts
   // chunks on twice its 2 h block duration; its block spans first to last sample + 1 ms.

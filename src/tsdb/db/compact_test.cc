@@ -11,9 +11,13 @@
 #include "tsdb/block/block_test_util.h"
 #include "tsdb/block/block_verify.h"
 #include "tsdb/db/db.h"
+#include "tsdb/db/db_test_util.h"
 
 namespace vigil::tsdb {
 namespace {
+
+using testing::MetaSpan;
+using testing::SpanCase;
 
 TEST(CompactionRanges, Exponential) {
   EXPECT_EQ(CompactionRanges(2, 36), (std::vector<int64_t>{2, 6, 18}));
@@ -22,22 +26,9 @@ TEST(CompactionRanges, Exponential) {
   EXPECT_EQ(CompactionRanges(1, 1000000).size(), 10u);
 }
 
-block::BlockMeta M(int64_t mint, int64_t maxt) {
-  block::BlockMeta m;
-  m.min_time = mint;
-  m.max_time = maxt;
-  return m;
-}
-
-struct PlanCase {
-  const char* name;
-  std::vector<std::pair<int64_t, int64_t>> blocks;  // sorted by mint
-  std::vector<size_t> want;
-};
-
 TEST(PlanCompaction, Table) {
   const std::vector<int64_t> ranges = {20, 60, 180};
-  const std::vector<PlanCase> cases = {
+  const std::vector<SpanCase> cases = {
       {"nothing", {}, {}},
       {"one block", {{0, 20}}, {}},
       {"the newest block waits", {{0, 20}, {20, 40}}, {}},
@@ -57,14 +48,13 @@ TEST(PlanCompaction, Table) {
        {{7, 20}, {20, 40}, {40, 60}, {60, 80}, {80, 100}},
        {0, 1, 2}},
   };
-  for (const PlanCase& c : cases) {
+  for (const SpanCase& c : cases) {
     SCOPED_TRACE(c.name);
-    std::vector<block::BlockMeta> metas;
-    for (auto [a, b] : c.blocks) metas.push_back(M(a, b));
-    EXPECT_EQ(PlanCompaction(metas, ranges), c.want);
+    EXPECT_EQ(PlanCompaction(c.Metas(), ranges), c.want);
   }
   // A failed compaction keeps a group out; tombstones do not (they are dropped on merge).
-  std::vector<block::BlockMeta> metas = {M(0, 20), M(20, 40), M(40, 60), M(60, 80)};
+  std::vector<block::BlockMeta> metas = {MetaSpan(0, 20), MetaSpan(20, 40), MetaSpan(40, 60),
+                                         MetaSpan(60, 80)};
   metas[1].stats.num_tombstones = 1;
   EXPECT_EQ(PlanCompaction(metas, ranges), (std::vector<size_t>{0, 1, 2}));
   metas[2].compaction.failed = true;
@@ -76,7 +66,7 @@ TEST(PlanCompaction, Table) {
 TEST(PlanCompaction, BlocksWithManyTombstonesAreRewrittenAlone) {
   const std::vector<int64_t> ranges = {20, 60, 180};
   auto meta = [](int64_t mint, int64_t maxt, uint64_t series, uint64_t tombstones) {
-    block::BlockMeta m = M(mint, maxt);
+    block::BlockMeta m = MetaSpan(mint, maxt);
     m.stats.num_series = series;
     m.stats.num_tombstones = tombstones;
     return m;

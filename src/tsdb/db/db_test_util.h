@@ -1,7 +1,7 @@
-// Helpers shared by the DB tests (db_test.cc, db_delete_test.cc, db_fault_test.cc): options
+// Helpers shared by the DB tests (db, delete, fault, compaction planning, vertical): options
 // for a DB without background work, generated series at one sample a minute, appending them,
-// reading everything back and comparing. Test-only; header-only; not thread-safe (each test
-// uses its own DB and data).
+// reading everything back and comparing, block metas for planner tables. Test-only; header-only;
+// not thread-safe (each test uses its own DB and data).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fs/file_system.h"
@@ -16,6 +17,27 @@
 #include "tsdb/db/db.h"
 
 namespace vigil::tsdb::testing {
+
+// A block meta covering [mint, maxt) and nothing else.
+inline block::BlockMeta MetaSpan(int64_t mint, int64_t maxt) {
+  block::BlockMeta m;
+  m.min_time = mint;
+  m.max_time = maxt;
+  return m;
+}
+
+// A planner table row: blocks by their ranges (sorted by mint) and the indexes to pick.
+struct SpanCase {
+  const char* name;
+  std::vector<std::pair<int64_t, int64_t>> blocks;
+  std::vector<size_t> want;
+
+  std::vector<block::BlockMeta> Metas() const {
+    std::vector<block::BlockMeta> out;
+    for (auto [a, b] : blocks) out.push_back(MetaSpan(a, b));
+    return out;
+  }
+};
 
 // Every series' samples in time order.
 using SampleDump = std::map<Labels, std::vector<Sample>>;

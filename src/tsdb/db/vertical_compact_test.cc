@@ -20,35 +20,24 @@
 #include "storage/memory_storage.h"
 #include "tsdb/block/block_verify.h"
 #include "tsdb/block/block_writer.h"
+#include "tsdb/block/promtool_test_util.h"
 #include "tsdb/chunkenc/xor.h"
 #include "tsdb/db/chunk_merge.h"
 #include "tsdb/db/compact.h"
 #include "tsdb/db/db.h"
+#include "tsdb/db/db_test_util.h"
 
 namespace vigil::tsdb {
 namespace {
 
-using SeriesMap = std::map<Labels, std::vector<Sample>>;
-
-bool SameSample(const Sample& a, const Sample& b) {
-  return a.t == b.t && std::bit_cast<uint64_t>(a.v) == std::bit_cast<uint64_t>(b.v);
-}
-
-block::BlockMeta M(int64_t mint, int64_t maxt) {
-  block::BlockMeta m;
-  m.min_time = mint;
-  m.max_time = maxt;
-  return m;
-}
-
-struct OverlapCase {
-  const char* name;
-  std::vector<std::pair<int64_t, int64_t>> blocks;  // sorted by mint
-  std::vector<size_t> want;
-};
+using SeriesMap = testing::SampleDump;
+using block::testing::SameSample;
+using testing::MetaSpan;
+using testing::SameDump;
+using testing::SpanCase;
 
 TEST(SelectOverlappingBlocks, Table) {
-  const std::vector<OverlapCase> cases = {
+  const std::vector<SpanCase> cases = {
       {"nothing", {}, {}},
       {"one block", {{0, 20}}, {}},
       {"adjacent blocks do not overlap", {{0, 20}, {20, 40}, {40, 60}}, {}},
@@ -63,18 +52,17 @@ TEST(SelectOverlappingBlocks, Table) {
       {"a run after disjoint blocks", {{0, 20}, {20, 40}, {30, 50}}, {1, 2}},
       {"the newest block counts", {{0, 20}, {20, 40}, {40, 60}, {50, 70}}, {2, 3}},
   };
-  for (const OverlapCase& c : cases) {
+  for (const SpanCase& c : cases) {
     SCOPED_TRACE(c.name);
-    std::vector<block::BlockMeta> metas;
-    for (auto [a, b] : c.blocks) metas.push_back(M(a, b));
+    const std::vector<block::BlockMeta> metas = c.Metas();
     EXPECT_EQ(SelectOverlappingBlocks(metas), c.want);
     EXPECT_EQ(PlanVerticalCompaction(metas), c.want);
   }
   // A failed compaction keeps a run out of vertical compaction (queries still merge it);
   // leveled planning skips groups that overlap and goes on with the others. Tombstones do
   // not (the merge leaves deleted data out).
-  std::vector<block::BlockMeta> metas = {M(0, 20),   M(10, 30),   M(60, 80),
-                                         M(80, 100), M(100, 120), M(120, 140)};
+  std::vector<block::BlockMeta> metas = {MetaSpan(0, 20),   MetaSpan(10, 30),   MetaSpan(60, 80),
+                                         MetaSpan(80, 100), MetaSpan(100, 120), MetaSpan(120, 140)};
   EXPECT_EQ(PlanVerticalCompaction(metas), (std::vector<size_t>{0, 1}));
   metas[1].stats.num_tombstones = 1;
   EXPECT_EQ(PlanVerticalCompaction(metas), (std::vector<size_t>{0, 1}));
@@ -323,34 +311,8 @@ std::vector<block::Ulid> WriteBlocks(const std::string& dir, const std::vector<B
   return ulids;
 }
 
-SeriesMap QueryAll(DB* db) {
-  auto q = db->NewQuerier(INT64_MIN, INT64_MAX);
-  EXPECT_TRUE(q.has_value());
-  auto m = Matcher::Make(MatchType::kRegexMatch, "__name__", ".+");
-  auto set = (*q)->Select(Context::Background(), true, nullptr, {*m});
-  SeriesMap out;
-  while (set->Next()) {
-    auto it = set->At().Iterator();
-    auto& v = out[set->At().labels()];
-    while (it->Next()) v.push_back(Sample{it->AtT(), it->AtV()});
-    EXPECT_TRUE(it->Err().ok());
-  }
-  EXPECT_TRUE(set->Err().ok());
-  return out;
-}
-
-void ExpectSame(const SeriesMap& got, const SeriesMap& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (const auto& [l, v] : want) {
-    auto it = got.find(l);
-    ASSERT_NE(it, got.end()) << l.ToString();
-    ASSERT_EQ(it->second.size(), v.size()) << l.ToString();
-    for (size_t i = 0; i < v.size(); ++i) {
-      ASSERT_TRUE(SameSample(it->second[i], v[i]))
-          << l.ToString() << " sample " << i << " at " << v[i].t;
-    }
-  }
-}
+// Everything the DB answers, over all time.
+SeriesMap QueryAll(DB* db) { return testing::QueryAll(db, INT64_MIN, INT64_MAX); }
 
 // The expected merge, computed without the DB: blocks in (mint, ULID) order, later wins.
 SeriesMap Expected(const std::vector<BlockSpec>& specs) {
@@ -373,45 +335,11 @@ SeriesMap Expected(const std::vector<BlockSpec>& specs) {
   return out;
 }
 
-std::string Promtool() {
-  const char* env = std::getenv("VIGIL_PROMTOOL_BIN");
-  const std::string bin = env != nullptr ? env : "/usr/bin/promtool";
-  return ::access(bin.c_str(), X_OK) == 0 ? bin : "";
-}
-
-// `promtool tsdb dump dir` as {labels text: [(t, v)]}; empty map and a failure on error.
-std::map<std::string, std::vector<Sample>> PromtoolDump(const std::string& promtool,
-                                                        const std::string& dir,
-                                                        const fs::TempDir& tmp) {
-  const std::string out = tmp.Sub("dump.out"), err = tmp.Sub("dump.err");
-  const int st = std::system((promtool + " tsdb dump " + dir + " >" + out + " 2>" + err).c_str());
-  std::map<std::string, std::vector<Sample>> got;
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
-      << fs::ReadFileToString(fs::DefaultFileSystem(), err).value_or("");
-  std::istringstream in(fs::ReadFileToString(fs::DefaultFileSystem(), out).value_or(""));
-  for (std::string line; std::getline(in, line);) {
-    const size_t s2 = line.rfind(' ');
-    const size_t s1 = line.rfind(' ', s2 - 1);
-    if (s1 == std::string::npos || s2 == std::string::npos) {
-      ADD_FAILURE() << line;
-      continue;
-    }
-    got[line.substr(0, s1)].push_back(
-        Sample{std::stoll(line.substr(s2 + 1)),
-               std::strtod(line.substr(s1 + 1, s2 - s1 - 1).c_str(), nullptr)});
-  }
-  return got;
-}
-
 DBOptions Options(const std::string& dir, fs::FileSystem* fs = nullptr) {
-  DBOptions o;
-  o.dir = dir;
-  o.compact_interval_ms = 0;
-  o.retention_ms = 0;
+  DBOptions o = testing::TestOptions(dir, fs);
   // One range only: no leveled compaction, so every merge seen here is a vertical one.
   o.block_range_ms = 24 * 3600 * 1000;
   o.max_block_duration_ms = o.block_range_ms;
-  o.fs = fs;
   return o;
 }
 
@@ -433,7 +361,7 @@ TEST(VerticalCompaction, MergesOverlappingBlocksAndKeepsAnswers) {
         {190000, 210000, 7, 13, 4}},
        4},
   };
-  const std::string promtool = Promtool();
+  const std::string promtool = block::testing::PromtoolPath();
   for (const DBCase& c : cases) {
     SCOPED_TRACE(c.name);
     fs::TempDir d;
@@ -442,7 +370,7 @@ TEST(VerticalCompaction, MergesOverlappingBlocksAndKeepsAnswers) {
     auto db = DB::Open(Options(d.path()));
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
     ASSERT_EQ((*db)->Blocks().size(), c.blocks.size());
-    ExpectSame(QueryAll(db->get()), want);  // the merge querier, before
+    EXPECT_TRUE(SameDump(QueryAll(db->get()), want));  // the merge querier, before
 
     std::vector<block::BlockMeta> before;
     for (const auto& b : (*db)->Blocks()) before.push_back(b->meta());
@@ -490,7 +418,7 @@ TEST(VerticalCompaction, MergesOverlappingBlocksAndKeepsAnswers) {
     }
     EXPECT_EQ(samples, mm.stats.num_samples);
 
-    ExpectSame(QueryAll(db->get()), want);  // one block now: the same answers
+    EXPECT_TRUE(SameDump(QueryAll(db->get()), want));  // one block now: the same answers
     blocks.clear();
     merged.reset();
     ASSERT_TRUE((*db)->Close().ok());
@@ -499,7 +427,7 @@ TEST(VerticalCompaction, MergesOverlappingBlocksAndKeepsAnswers) {
     // Reopened: no overlap left to plan, no leftovers, same answers.
     auto db2 = DB::Open(Options(d.path()));
     ASSERT_TRUE(db2.has_value());
-    ExpectSame(QueryAll(db2->get()), want);
+    EXPECT_TRUE(SameDump(QueryAll(db2->get()), want));
     auto again = (*db2)->CompactBlocks();
     ASSERT_TRUE(again.has_value());
     EXPECT_EQ(*again, 0);
@@ -509,7 +437,8 @@ TEST(VerticalCompaction, MergesOverlappingBlocksAndKeepsAnswers) {
     ASSERT_TRUE((*db2)->Close().ok());
 
     if (promtool.empty()) continue;
-    auto dumped = PromtoolDump(promtool, d.path(), d);
+    block::testing::SeriesByText dumped;
+    ASSERT_NO_FATAL_FAILURE(block::testing::PromtoolDump(promtool, d.path(), d, &dumped));
     ASSERT_EQ(dumped.size(), want.size());
     for (const auto& [l, v] : want) {
       auto it = dumped.find(l.ToString());
@@ -546,7 +475,7 @@ TEST(VerticalCompaction, OverlappingBlocksWithTombstones) {
       return (id == "1" && t >= 40000 && t < 60000) || (id == "2" && t >= 120000);
     });
   }
-  ExpectSame(QueryAll(db->get()), want);
+  EXPECT_TRUE(SameDump(QueryAll(db->get()), want));
   uint64_t tombstones = 0;
   for (const auto& b : (*db)->Blocks()) tombstones += b->meta().stats.num_tombstones;
   ASSERT_GT(tombstones, 0u);
@@ -560,7 +489,7 @@ TEST(VerticalCompaction, OverlappingBlocksWithTombstones) {
   auto v = block::VerifyBlock(blocks[0]->dir());
   EXPECT_TRUE(v.problems.empty()) << v.problems.front().ToString();
   blocks.clear();
-  ExpectSame(QueryAll(db->get()), want);
+  EXPECT_TRUE(SameDump(QueryAll(db->get()), want));
 }
 
 TEST(VerticalCompaction, FailedMergeLeavesTheBlocks) {
@@ -581,7 +510,7 @@ TEST(VerticalCompaction, FailedMergeLeavesTheBlocks) {
   EXPECT_EQ(blocks[0]->meta().ulid, ulids[0]);
   EXPECT_EQ(blocks[1]->meta().ulid, ulids[1]);
   blocks.clear();
-  ExpectSame(QueryAll(db->get()), want);
+  EXPECT_TRUE(SameDump(QueryAll(db->get()), want));
   auto names = fs::DefaultFileSystem()->ListDir(d.path());
   ASSERT_TRUE(names.has_value());
   std::set<std::string> dirs;
@@ -594,7 +523,7 @@ TEST(VerticalCompaction, FailedMergeLeavesTheBlocks) {
   auto retry = (*db)->CompactBlocks();
   ASSERT_TRUE(retry.has_value()) << retry.error().ToString();
   EXPECT_EQ(*retry, 1);
-  ExpectSame(QueryAll(db->get()), want);
+  EXPECT_TRUE(SameDump(QueryAll(db->get()), want));
 }
 
 }  // namespace
