@@ -1,5 +1,6 @@
 // Test helpers for tests that run a real Prometheus (Debian's 2.42) beside Vigil's TSDB code:
-// where its binary is, a free loopback port, the child process, and a plain HTTP GET.
+// where its binary is, a free loopback port, a self-scraping configuration and command line,
+// the child process, and a plain HTTP GET.
 // Header-only; for gtest tests in src/tsdb/*.
 #pragma once
 
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,31 @@ inline int FreePort() {
   }
   ::close(fd);
   return port;
+}
+
+// Writes `dir`/prometheus.yml: one job, "self", scraping Prometheus itself at `addr`;
+// `global` is the body of the global section (YAML lines indented by two spaces). False if
+// the file could not be written.
+inline bool WriteSelfScrapeConfig(const std::string& dir, const std::string& addr,
+                                  const std::string& global) {
+  std::ofstream cfg(dir + "/prometheus.yml");
+  cfg << "global:\n"
+      << global << "scrape_configs:\n  - job_name: self\n    static_configs:\n"
+      << "      - targets: ['" << addr << "']\n";
+  cfg.close();
+  return cfg.good();
+}
+
+// The command line of Prometheus `bin` with `dir`/prometheus.yml, its data in `dir`/data,
+// listening on `addr`, and the `extra` flags.
+inline std::vector<std::string> PrometheusArgs(const std::string& bin, const std::string& dir,
+                                               const std::string& addr,
+                                               const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {bin, "--config.file=" + dir + "/prometheus.yml",
+                                   "--storage.tsdb.path=" + dir + "/data",
+                                   "--web.listen-address=" + addr};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
 }
 
 // Owns a child process (stdout and stderr to a log file); kills it if the test ends early.

@@ -33,7 +33,9 @@ namespace {
 using testing::FreePort;
 using testing::HttpGet;
 using testing::HttpRequest;
+using testing::PrometheusArgs;
 using testing::PrometheusBinary;
+using testing::WriteSelfScrapeConfig;
 using Prometheus = testing::Child;
 
 // Timestamps of the `up` samples in a WAL directory (decoded with tsdb/wal directly).
@@ -63,8 +65,7 @@ std::vector<int64_t> UpSamplesInWal(const std::string& wal_dir, bool* torn) {
 }
 
 TEST(HeadPrometheusTest, OpensTheDataDirectoryOfARealPrometheus) {
-  const char* env = std::getenv("VIGIL_PROMETHEUS_BIN");
-  const std::string bin = env != nullptr ? env : "/usr/bin/prometheus";
+  const std::string bin = PrometheusBinary();
   if (::access(bin.c_str(), X_OK) != 0) {
     GTEST_SKIP() << "no Prometheus binary at " << bin << " (set VIGIL_PROMETHEUS_BIN)";
   }
@@ -73,16 +74,10 @@ TEST(HeadPrometheusTest, OpensTheDataDirectoryOfARealPrometheus) {
   const int port = FreePort();
   ASSERT_GT(port, 0);
   const std::string addr = "127.0.0.1:" + std::to_string(port);
-  {
-    std::ofstream cfg(tmp.Sub("prometheus.yml"));
-    cfg << "global:\n  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"
-        << "scrape_configs:\n  - job_name: self\n    static_configs:\n"
-        << "      - targets: ['" << addr << "']\n";
-  }
+  ASSERT_TRUE(WriteSelfScrapeConfig(tmp.path(), addr,
+                                    "  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"));
   Prometheus prom;
-  ASSERT_TRUE(prom.Start({bin, "--config.file=" + tmp.Sub("prometheus.yml"),
-                          "--storage.tsdb.path=" + tmp.Sub("data"), "--web.listen-address=" + addr},
-                         tmp.Sub("prometheus.log")));
+  ASSERT_TRUE(prom.Start(PrometheusArgs(bin, tmp.path(), addr), tmp.Sub("prometheus.log")));
   // Poll until more than one chunk's worth (120) of `up` samples is in the WAL, so that
   // Prometheus has cut and written head chunks too.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
@@ -190,10 +185,7 @@ TEST(HeadPrometheusTest, OpensTheDataDirectoryOfARealPrometheus) {
   // chunk corruption and answers a query over Vigil's series (from its chunks_head/
   // records and WAL samples).
   Prometheus prom2;
-  ASSERT_TRUE(
-      prom2.Start({bin, "--config.file=" + tmp.Sub("prometheus.yml"),
-                   "--storage.tsdb.path=" + tmp.Sub("data"), "--web.listen-address=" + addr},
-                  tmp.Sub("prometheus2.log")));
+  ASSERT_TRUE(prom2.Start(PrometheusArgs(bin, tmp.path(), addr), tmp.Sub("prometheus2.log")));
   std::string resp;
   const std::string query = "/api/v1/query?query=count_over_time(vigil_written%5B1m%5D)&time=" +
                             std::to_string((t0 + 100 * 299) / 1000) + "." +
@@ -226,17 +218,11 @@ TEST(HeadPrometheusTest, ReplaysTheTombstonesOfPrometheusDeleteSeries) {
   const int port = FreePort();
   ASSERT_GT(port, 0);
   const std::string addr = "127.0.0.1:" + std::to_string(port);
-  {
-    std::ofstream cfg(tmp.Sub("prometheus.yml"));
-    cfg << "global:\n  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"
-        << "scrape_configs:\n  - job_name: self\n    static_configs:\n"
-        << "      - targets: ['" << addr << "']\n";
-  }
+  ASSERT_TRUE(WriteSelfScrapeConfig(tmp.path(), addr,
+                                    "  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"));
   Prometheus prom;
-  ASSERT_TRUE(prom.Start(
-      {bin, "--config.file=" + tmp.Sub("prometheus.yml"), "--storage.tsdb.path=" + tmp.Sub("data"),
-       "--web.listen-address=" + addr, "--web.enable-admin-api"},
-      tmp.Sub("prometheus.log")));
+  ASSERT_TRUE(prom.Start(PrometheusArgs(bin, tmp.path(), addr, {"--web.enable-admin-api"}),
+                         tmp.Sub("prometheus.log")));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::vector<int64_t> ups;
   while (std::chrono::steady_clock::now() < deadline && prom.Running()) {

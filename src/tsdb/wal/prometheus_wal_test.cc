@@ -28,7 +28,9 @@ namespace {
 
 using testing::Child;
 using testing::FreePort;
+using testing::PrometheusArgs;
 using testing::PrometheusBinary;
+using testing::WriteSelfScrapeConfig;
 
 struct Decoded {
   std::map<uint64_t, Labels> series;
@@ -91,16 +93,10 @@ TEST(PrometheusWalTest, ReadsTheWalOfARealPrometheus) {
   const int port = FreePort();
   ASSERT_GT(port, 0);
   const std::string addr = "127.0.0.1:" + std::to_string(port);
-  {
-    std::ofstream cfg(tmp.Sub("prometheus.yml"));
-    cfg << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        << "scrape_configs:\n  - job_name: self\n    static_configs:\n"
-        << "      - targets: ['" << addr << "']\n";
-  }
+  ASSERT_TRUE(WriteSelfScrapeConfig(tmp.path(), addr,
+                                    "  scrape_interval: 1s\n  evaluation_interval: 1s\n"));
   Child prom;
-  ASSERT_TRUE(prom.Start({bin, "--config.file=" + tmp.Sub("prometheus.yml"),
-                          "--storage.tsdb.path=" + tmp.Sub("data"), "--web.listen-address=" + addr},
-                         tmp.Sub("prometheus.log")));
+  ASSERT_TRUE(prom.Start(PrometheusArgs(bin, tmp.path(), addr), tmp.Sub("prometheus.log")));
 
   // Poll the live WAL until a few scrapes are in it (a torn tail is expected while the
   // active page is being written).
