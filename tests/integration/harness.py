@@ -331,15 +331,18 @@ def remote_write(url, series, timeout=30):
     return st, raw.decode(errors="replace")
 
 
-def raw_series(url, selector, mint, maxt):
-    """{labels-tuple: [(t_ms, float value)]} of the raw samples of selector in [mint, maxt]."""
+def raw_series(url, selector, mint, maxt, inclusive=True, value=float):
+    """{labels-tuple: [(t_ms, value(v))]} of the raw samples of selector in [mint, maxt]
+    ([mint, maxt) with inclusive=False); value converts the API's value strings (str keeps
+    them as printed)."""
+    end = maxt if inclusive else maxt - 1
     rng = (maxt - mint) // 1000 + 2
-    res = query(url, f"{selector}[{rng}s]", time=f"{maxt / 1000:.3f}")
+    res = query(url, f"{selector}[{rng}s]", time=f"{end / 1000:.3f}")
     out = {}
     for r in res:
         key = tuple(sorted(r["metric"].items()))
-        vals = [(round(float(t) * 1000), float(v)) for t, v in r["values"]]
-        vals = [(t, v) for t, v in vals if mint <= t <= maxt]
+        vals = [(round(float(t) * 1000), value(v)) for t, v in r["values"]]
+        vals = [(t, v) for t, v in vals if mint <= t <= end]
         if vals:
             out[key] = vals
     return out

@@ -13,24 +13,12 @@ import subprocess
 import time
 import urllib.parse
 
-from harness import (check, get_json, http, main, metric_value, query, scalar_query, start_fleet,
-                     start_server, tempdir, wait_until)
+from harness import (block_dirs, check, get_json, http, main, metric_value, query, raw_series,
+                     scalar_query, start_fleet, start_server, tempdir, wait_until)
 
 LOG = tempdir("vigil-it-blocks-")
 TARGETS, SERIES = 2, 50
-ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 FLAGS = ["--storage.tsdb.min-block-duration=1m", "--storage.tsdb.max-block-duration=1m"]
-
-
-def blocks(data):
-    """The block directories (ULID names with a meta.json) and their metas, oldest first."""
-    out = []
-    for n in sorted(os.listdir(data)):
-        meta = os.path.join(data, n, "meta.json")
-        if ULID.match(n) and os.path.exists(meta):
-            with open(meta) as f:
-                out.append((n, json.load(f)))
-    return sorted(out, key=lambda b: b[1]["minTime"])
 
 
 def leftovers(data):
@@ -39,16 +27,7 @@ def leftovers(data):
 
 def raw_samples(url, selector, mint, maxt):
     """{labels-tuple: [(t_ms, value string)]} of the raw samples in [mint, maxt)."""
-    rng = (maxt - mint) // 1000 + 2
-    res = query(url, f"{selector}[{rng}s]", time=f"{(maxt - 1) / 1000:.3f}")
-    out = {}
-    for r in res:
-        key = tuple(sorted(r["metric"].items()))
-        vals = [(round(float(t) * 1000), v) for t, v in r["values"]]
-        vals = [(t, v) for t, v in vals if mint <= t < maxt]
-        if vals:
-            out[key] = vals
-    return out
+    return raw_series(url, selector, mint, maxt, inclusive=False, value=str)
 
 
 def promtool_dump(data, selector, mint, maxt):
@@ -92,11 +71,11 @@ def test_blocks_end_to_end():
     wait_until(lambda: (scalar_query(url, "sum(up)") or 0) == TARGETS, 30, what="targets up")
 
     # The head spans 1.5 block ranges after ~90 s; compaction runs every 15 s.
-    wait_until(lambda: blocks(data), 200, interval=2, what="a block directory")
+    wait_until(lambda: block_dirs(data), 200, interval=2, what="a block directory")
     wait_until(lambda: (metric_value(url, "prometheus_tsdb_blocks_loaded") or 0) >= 1, 30,
                what="prometheus_tsdb_blocks_loaded >= 1")
     check((metric_value(url, "prometheus_tsdb_compactions_total") or 0) >= 1, "no compaction counted")
-    ulid, meta = blocks(data)[0]
+    ulid, meta = block_dirs(data)[0]
     mint, maxt = meta["minTime"], meta["maxTime"]
     check(maxt - mint <= 60_000 and maxt % 60_000 == 0, f"block range [{mint}, {maxt}) not 1m-aligned")
     check(meta["stats"]["numSeries"] >= TARGETS * SERIES, f"block stats: {meta['stats']}")
@@ -138,7 +117,7 @@ def test_blocks_end_to_end():
     st, _, raw = http("POST", url2 + "/api/v1/admin/tsdb/snapshot")
     check(st == 200, f"snapshot: {st} {raw[:500]}")
     snap = os.path.join(data, "snapshots", json.loads(raw)["data"]["name"])
-    snap_blocks = [n for n, _ in blocks(snap)]
+    snap_blocks = [n for n, _ in block_dirs(snap)]
     check(ulid in snap_blocks and len(snap_blocks) >= 2, f"snapshot holds {snap_blocks}")
 
     # delete_series: parameter errors as Prometheus reports them, then the deletion.
@@ -178,7 +157,7 @@ def test_blocks_end_to_end():
     check(raw_samples(url3, sel2, mint, maxt) == {}, f"{sel2} came back after a restart")
     st, _, raw = http("PUT", url3 + "/api/v1/admin/tsdb/clean_tombstones")
     check(st == 204 and raw == b"", f"clean_tombstones: {st} {raw[:300]}")
-    same_range = [(n, m) for n, m in blocks(data)
+    same_range = [(n, m) for n, m in block_dirs(data)
                   if m["minTime"] == mint and m["maxTime"] == maxt]
     check(len(same_range) == 1 and same_range[0][0] != ulid
           and not same_range[0][1]["stats"].get("numTombstones"),

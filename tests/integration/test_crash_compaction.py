@@ -156,6 +156,15 @@ def restart_and_check(w, data, extra_flags, name, since_fn=None):
     return n, blocks
 
 
+def crash_and_restart(failpoint, on_disk, name):
+    """crash_at with the default flags, then restart_and_check (as `name`-2); returns the data
+    dir."""
+    w, data = crash_at(failpoint, flags(), on_disk, name)
+    n, _ = restart_and_check(w, data, flags(), name + "-2")
+    print(f"{n} samples served after the restart")
+    return data
+
+
 def has(data, suffix):
     return any(n.endswith(suffix) for n in os.listdir(data))
 
@@ -164,18 +173,14 @@ def test_kill_before_head_block_rename():
     def on_disk(data):
         check(has(data, ".tmp-for-creation"), f"no tmp block dir at the kill: {os.listdir(data)}")
         check(not block_dirs(data), "a block was renamed before the kill")
-    w, data = crash_at("block.write.before_rename=kill", flags(), on_disk, "fp-rename")
-    n, _ = restart_and_check(w, data, flags(), "fp-rename-2")
-    print(f"{n} samples served after the restart")
+    crash_and_restart("block.write.before_rename=kill", on_disk, "fp-rename")
 
 
 def test_kill_before_head_truncation():
     def on_disk(data):
         b = block_dirs(data)
         check(len(b) == 1 and b[0][1]["minTime"] == T0, f"want the first head block: {b}")
-    w, data = crash_at("db.compact_head.before_truncate=kill", flags(), on_disk, "fp-trunc")
-    n, _ = restart_and_check(w, data, flags(), "fp-trunc-2")
-    print(f"{n} samples served after the restart")
+    crash_and_restart("db.compact_head.before_truncate=kill", on_disk, "fp-trunc")
 
 
 def test_kill_after_merged_block_written():
@@ -186,17 +191,13 @@ def test_kill_after_merged_block_written():
         names = {n for n, _ in b}
         check(all(p["ulid"] in names for p in merged[0]["compaction"]["parents"]),
               "parents gone before the kill")
-    w, data = crash_at("db.compact_blocks.after_write=kill", flags(), on_disk, "fp-merge")
-    n, _ = restart_and_check(w, data, flags(), "fp-merge-2")
-    print(f"{n} samples served after the restart")
+    crash_and_restart("db.compact_blocks.after_write=kill", on_disk, "fp-merge")
 
 
 def test_kill_while_deleting_merged_parents():
     def on_disk(data):
         check(has(data, ".tmp-for-deletion"), f"no parent being deleted: {os.listdir(data)}")
-    w, data = crash_at("db.compact_blocks.mid_delete=kill", flags(), on_disk, "fp-mdel")
-    n, _ = restart_and_check(w, data, flags(), "fp-mdel-2")
-    print(f"{n} samples served after the restart")
+    crash_and_restart("db.compact_blocks.mid_delete=kill", on_disk, "fp-mdel")
 
 
 def test_kill_during_retention():
@@ -220,11 +221,9 @@ def test_kill_before_checkpoint_rename():
         wal = os.listdir(os.path.join(data, "wal"))
         check(any(n.startswith("checkpoint.") and n.endswith(".tmp") for n in wal),
               f"no checkpoint being written at the kill: {wal}")
-    w, data = crash_at("wal.checkpoint.before_rename=kill", flags(), on_disk, "fp-cp")
-    n, _ = restart_and_check(w, data, flags(), "fp-cp-2")
+    data = crash_and_restart("wal.checkpoint.before_rename=kill", on_disk, "fp-cp")
     wal = os.listdir(os.path.join(data, "wal"))
     check(not any(n.endswith(".tmp") for n in wal), f"checkpoint leftovers: {wal}")
-    print(f"{n} samples served after the restart")
 
 
 def test_kill_after_checkpoint_rename():
@@ -232,9 +231,7 @@ def test_kill_after_checkpoint_rename():
         wal = os.listdir(os.path.join(data, "wal"))
         check(any(n.startswith("checkpoint.") and not n.endswith(".tmp") for n in wal),
               f"no checkpoint at the kill: {wal}")
-    w, data = crash_at("wal.checkpoint.after_rename=kill", flags(), on_disk, "fp-cp2")
-    n, _ = restart_and_check(w, data, flags(), "fp-cp2-2")
-    print(f"{n} samples served after the restart")
+    crash_and_restart("wal.checkpoint.after_rename=kill", on_disk, "fp-cp2")
 
 
 if __name__ == "__main__":

@@ -71,6 +71,14 @@ class BlockRWTest : public ::testing::Test {
     for (const auto& s : data_) samples_ += s.samples.size();
   }
 
+  // Writer options for a block over all of data_.
+  BlockWriterOptions WholeRange() const {
+    BlockWriterOptions opts;
+    opts.mint = mint_;
+    opts.maxt = maxt_;
+    return opts;
+  }
+
   std::shared_ptr<Block> WriteAndOpen(BlockWriterOptions opts) {
     auto q = mem_.NewQuerier(INT64_MIN, INT64_MAX);
     EXPECT_TRUE(q.has_value());
@@ -90,10 +98,7 @@ class BlockRWTest : public ::testing::Test {
 };
 
 TEST_F(BlockRWTest, QuerierAgreesWithMemoryStorage) {
-  BlockWriterOptions opts;
-  opts.mint = mint_;
-  opts.maxt = maxt_;
-  auto b = WriteAndOpen(opts);
+  auto b = WriteAndOpen(WholeRange());
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->meta().min_time, mint_);
   EXPECT_EQ(b->meta().max_time, maxt_);
@@ -209,10 +214,7 @@ std::vector<TestSeries> AllChunks(const std::shared_ptr<Block>& b) {
 }
 
 TEST_F(BlockRWTest, DeleteWritesTombstonesAndHidesTheSamples) {
-  BlockWriterOptions opts;
-  opts.mint = mint_;
-  opts.maxt = maxt_;
-  auto b = WriteAndOpen(opts);
+  auto b = WriteAndOpen(WholeRange());
   ASSERT_NE(b, nullptr);
   const std::string before =
       *fs::ReadFileToString(fs::DefaultFileSystem(), fs::JoinPath(b->dir(), kTombstonesFilename));
@@ -268,9 +270,7 @@ TEST_F(BlockRWTest, DeleteWritesTombstonesAndHidesTheSamples) {
 }
 
 TEST_F(BlockRWTest, SmallSegmentsAndCancellation) {
-  BlockWriterOptions opts;
-  opts.mint = mint_;
-  opts.maxt = maxt_;
+  BlockWriterOptions opts = WholeRange();
   opts.segment_size = 64 << 10;
   auto b = WriteAndOpen(opts);
   ASSERT_NE(b, nullptr);
@@ -293,9 +293,7 @@ TEST_F(BlockRWTest, SmallSegmentsAndCancellation) {
 }
 
 TEST_F(BlockRWTest, CreationIsAtomicUnderFaults) {
-  BlockWriterOptions opts;
-  opts.mint = mint_;
-  opts.maxt = maxt_;
+  BlockWriterOptions opts = WholeRange();
   for (uint64_t budget : {0ull, 100ull, 5000ull, 40000ull, 200000ull}) {
     fs::TempDir dir;
     fs::FaultInjectingFileSystem ffs(fs::DefaultFileSystem());
