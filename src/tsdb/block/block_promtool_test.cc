@@ -247,39 +247,20 @@ std::string ToOpenMetrics(std::vector<TestSeries>* data) {
 // leaving an empty byte behind when they ended on a byte boundary, so an XOR chunk is one zero
 // byte longer when its last value was written as a multiple of 8 bits ending aligned: the
 // first sample's 64 bits, or a changed value whose XOR window is a multiple of 8 bits wide.
-// Readers ignore the byte. This wrapper adds it, to compare against promtool 2.42's files.
-class Prometheus2Chunks final : public chunks::ChunkSeriesSet {
- public:
-  explicit Prometheus2Chunks(std::unique_ptr<chunks::ChunkSeriesSet> in) : in_(std::move(in)) {}
-  bool Next() override {
-    if (!in_->Next()) return false;
-    metas_ = in_->chunks();
-    padded_.assign(metas_.size(), std::string());
-    for (size_t i = 0; i < metas_.size(); ++i) {
-      chunkenc::XorIterator it(metas_[i].data);
-      uint64_t prev = 0, last = 0;
-      while (it.Next()) {
-        prev = last;
-        last = it.AtVBits();
-      }
-      const chunkenc::XorState st = it.State();
-      const int bits = st.num_samples == 1 ? 64 : prev == last ? 0 : 64 - st.leading - st.trailing;
-      if (st.bit_len % 8 == 0 && bits > 0 && bits % 8 == 0) {
-        padded_[i] = std::string(metas_[i].data) + '\0';
-        metas_[i].data = padded_[i];
-      }
-    }
-    return true;
+// Readers ignore the byte. This adds it to a chunk, to compare against promtool 2.42's files.
+std::string Prometheus2Bytes(std::string_view chunk) {
+  chunkenc::XorIterator it(chunk);
+  uint64_t prev = 0, last = 0;
+  while (it.Next()) {
+    prev = last;
+    last = it.AtVBits();
   }
-  const Labels& labels() const override { return in_->labels(); }
-  const std::vector<chunks::Meta>& chunks() const override { return metas_; }
-  Status Err() const override { return in_->Err(); }
-
- private:
-  std::unique_ptr<chunks::ChunkSeriesSet> in_;
-  std::vector<chunks::Meta> metas_;
-  std::vector<std::string> padded_;
-};
+  const chunkenc::XorState st = it.State();
+  const int bits = st.num_samples == 1 ? 64 : prev == last ? 0 : 64 - st.leading - st.trailing;
+  std::string out(chunk);
+  if (st.bit_len % 8 == 0 && bits > 0 && bits % 8 == 0) out += '\0';
+  return out;
+}
 
 std::string FirstDifference(const std::string& a, const std::string& b) {
   size_t i = 0;
@@ -335,7 +316,7 @@ TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
   // The same samples written by Vigil: identical index and chunk files. promtool's head cuts
   // chunks on twice its 2 h block duration; its block spans first to last sample + 1 ms.
   // Prometheus 2.x's XOR chunks carry one stray zero byte in some cases (see
-  // Prometheus2Chunks); Vigil writes the tight encoding of Prometheus 3, so the source adds
+  // Prometheus2Bytes); Vigil writes the tight encoding of Prometheus 3, so the source adds
   // that byte back to compare everything else byte for byte.
   const int64_t kChunkRange = 4 * 3600 * 1000;
   for (const auto& b : *blocks) {
@@ -347,8 +328,9 @@ TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
     storage::SelectHints hints;
     hints.start = opts.mint;
     hints.end = opts.maxt - 1;
-    Prometheus2Chunks set(
-        NewSampleChunkSeriesSet((*q)->Select(Context(), true, &hints, {all}), kChunkRange));
+    testing::RewrittenChunkSet set(
+        NewSampleChunkSeriesSet((*q)->Select(Context(), true, &hints, {all}), kChunkRange),
+        Prometheus2Bytes);
     // The symbols as WriteBlockFromQuerier derives them: names and values of the series with
     // samples in the range, and "".
     std::vector<std::string> symbols = {""};

@@ -1,20 +1,25 @@
 // Test data for block tests: varied series (unicode values, differing label sets, several
 // metric names) with irregular sample timestamps and values of every kind (counters, gauges,
-// constants, NaN, infinities), sorted by labels. Test-only.
+// constants, NaN, infinities), sorted by labels; and a chunk series set that rewrites the
+// chunks of another (damaged or differently encoded chunks). Test-only.
 #pragma once
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/labels.h"
 #include "model/value.h"
 #include "storage/memory_storage.h"
+#include "tsdb/chunks/chunk_series.h"
 
 namespace vigil::tsdb::block::testing {
 
@@ -100,5 +105,34 @@ inline void Fill(storage::MemoryStorage* st, const std::vector<TestSeries>& seri
 inline bool SameSample(const Sample& a, const Sample& b) {
   return a.t == b.t && std::bit_cast<uint64_t>(a.v) == std::bit_cast<uint64_t>(b.v);
 }
+
+// The series of `in` with every chunk's bytes replaced by rewrite(bytes); the new bytes live
+// until the next Next(). Not thread-safe.
+class RewrittenChunkSet final : public chunks::ChunkSeriesSet {
+ public:
+  using Rewrite = std::function<std::string(std::string_view chunk)>;
+  RewrittenChunkSet(std::unique_ptr<chunks::ChunkSeriesSet> in, Rewrite rewrite)
+      : in_(std::move(in)), rewrite_(std::move(rewrite)) {}
+  bool Next() override {
+    if (!in_->Next()) return false;
+    metas_ = in_->chunks();
+    bytes_.clear();
+    bytes_.reserve(metas_.size());  // no reallocation: metas_ point into bytes_
+    for (auto& m : metas_) {
+      bytes_.push_back(rewrite_(m.data));
+      m.data = bytes_.back();
+    }
+    return true;
+  }
+  const Labels& labels() const override { return in_->labels(); }
+  const std::vector<chunks::Meta>& chunks() const override { return metas_; }
+  Status Err() const override { return in_->Err(); }
+
+ private:
+  std::unique_ptr<chunks::ChunkSeriesSet> in_;
+  Rewrite rewrite_;
+  std::vector<chunks::Meta> metas_;
+  std::vector<std::string> bytes_;
+};
 
 }  // namespace vigil::tsdb::block::testing

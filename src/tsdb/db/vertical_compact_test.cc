@@ -18,6 +18,7 @@
 #include "fs/fault_injecting_file_system.h"
 #include "fs/temp_dir.h"
 #include "storage/memory_storage.h"
+#include "tsdb/block/block_test_util.h"
 #include "tsdb/block/block_verify.h"
 #include "tsdb/block/block_writer.h"
 #include "tsdb/block/promtool_test_util.h"
@@ -230,27 +231,11 @@ TEST(MergeChunkSeriesSet, DamagedChunkIsAnError) {
   auto s1 = std::make_unique<FixedChunkSet>();
   s0->Add(a, {Range(0, 1000, 10, 0)});
   s1->Add(a, {Range(500, 1500, 10, 0)});
-  // A chunk whose header promises more samples than its bytes hold.
-  class Truncating final : public chunks::ChunkSeriesSet {
-   public:
-    explicit Truncating(std::unique_ptr<chunks::ChunkSeriesSet> in) : in_(std::move(in)) {}
-    bool Next() override {
-      if (!in_->Next()) return false;
-      metas_ = in_->chunks();
-      for (auto& m : metas_) m.data = m.data.substr(0, m.data.size() / 2);
-      return true;
-    }
-    const Labels& labels() const override { return in_->labels(); }
-    const std::vector<chunks::Meta>& chunks() const override { return metas_; }
-    Status Err() const override { return in_->Err(); }
-
-   private:
-    std::unique_ptr<chunks::ChunkSeriesSet> in_;
-    std::vector<chunks::Meta> metas_;
-  };
   std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets;
   sets.push_back(std::move(s0));
-  sets.push_back(std::make_unique<Truncating>(std::move(s1)));
+  // Chunks whose headers promise more samples than their bytes hold.
+  sets.push_back(std::make_unique<block::testing::RewrittenChunkSet>(
+      std::move(s1), [](std::string_view c) { return std::string(c.substr(0, c.size() / 2)); }));
   auto merged = NewMergeChunkSeriesSet(std::move(sets));
   EXPECT_FALSE(merged->Next());
   EXPECT_EQ(merged->Err().code(), StatusCode::kCorruption) << merged->Err().ToString();
