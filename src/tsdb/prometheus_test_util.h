@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -67,6 +68,9 @@ inline std::vector<std::string> PrometheusArgs(const std::string& bin, const std
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
+
+// "127.0.0.1:port".
+inline std::string LoopbackAddress(int port) { return "127.0.0.1:" + std::to_string(port); }
 
 // Owns a child process (stdout and stderr to a log file); kills it if the test ends early.
 class Child {
@@ -132,6 +136,26 @@ inline std::string HttpRequest(int port, const std::string& method, const std::s
   }
   ::close(fd);
   return out;
+}
+
+// Starts `bin` into *child as a Prometheus scraping itself on a free loopback port (*port):
+// `dir`/prometheus.yml from WriteSelfScrapeConfig with `global`, the command line from
+// PrometheusArgs with `extra`, its output in `dir`/prometheus.log. Fails (with the step that
+// failed) when no port is free, the file cannot be written or the process cannot start.
+inline ::testing::AssertionResult StartSelfScraping(Child* child, const std::string& bin,
+                                                    const std::string& dir,
+                                                    const std::string& global, int* port,
+                                                    const std::vector<std::string>& extra = {}) {
+  *port = FreePort();
+  if (*port <= 0) return ::testing::AssertionFailure() << "no free port";
+  const std::string addr = LoopbackAddress(*port);
+  if (!WriteSelfScrapeConfig(dir, addr, global)) {
+    return ::testing::AssertionFailure() << "cannot write " << dir << "/prometheus.yml";
+  }
+  if (!child->Start(PrometheusArgs(bin, dir, addr, extra), dir + "/prometheus.log")) {
+    return ::testing::AssertionFailure() << "cannot start " << bin;
+  }
+  return ::testing::AssertionSuccess();
 }
 
 // GET http://127.0.0.1:port`path` (see HttpRequest).

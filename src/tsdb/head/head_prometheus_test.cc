@@ -30,13 +30,16 @@
 namespace vigil::tsdb {
 namespace {
 
-using testing::FreePort;
 using testing::HttpGet;
 using testing::HttpRequest;
+using testing::LoopbackAddress;
 using testing::PrometheusArgs;
 using testing::PrometheusBinary;
-using testing::WriteSelfScrapeConfig;
+using testing::StartSelfScraping;
 using Prometheus = testing::Child;
+
+// The global section of the tests' Prometheus configuration.
+constexpr char kEvery100ms[] = "  scrape_interval: 100ms\n  scrape_timeout: 100ms\n";
 
 // Timestamps of the `up` samples in a WAL directory (decoded with tsdb/wal directly).
 std::vector<int64_t> UpSamplesInWal(const std::string& wal_dir, bool* torn) {
@@ -71,13 +74,10 @@ TEST(HeadPrometheusTest, OpensTheDataDirectoryOfARealPrometheus) {
   }
   fs::TempDir tmp;
   ASSERT_FALSE(tmp.path().empty());
-  const int port = FreePort();
-  ASSERT_GT(port, 0);
-  const std::string addr = "127.0.0.1:" + std::to_string(port);
-  ASSERT_TRUE(WriteSelfScrapeConfig(tmp.path(), addr,
-                                    "  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"));
+  int port = 0;
   Prometheus prom;
-  ASSERT_TRUE(prom.Start(PrometheusArgs(bin, tmp.path(), addr), tmp.Sub("prometheus.log")));
+  ASSERT_TRUE(StartSelfScraping(&prom, bin, tmp.path(), kEvery100ms, &port));
+  const std::string addr = LoopbackAddress(port);
   // Poll until more than one chunk's worth (120) of `up` samples is in the WAL, so that
   // Prometheus has cut and written head chunks too.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
@@ -215,14 +215,10 @@ TEST(HeadPrometheusTest, ReplaysTheTombstonesOfPrometheusDeleteSeries) {
     GTEST_SKIP() << "no Prometheus binary at " << bin << " (set VIGIL_PROMETHEUS_BIN)";
   }
   fs::TempDir tmp;
-  const int port = FreePort();
-  ASSERT_GT(port, 0);
-  const std::string addr = "127.0.0.1:" + std::to_string(port);
-  ASSERT_TRUE(WriteSelfScrapeConfig(tmp.path(), addr,
-                                    "  scrape_interval: 100ms\n  scrape_timeout: 100ms\n"));
+  int port = 0;
   Prometheus prom;
-  ASSERT_TRUE(prom.Start(PrometheusArgs(bin, tmp.path(), addr, {"--web.enable-admin-api"}),
-                         tmp.Sub("prometheus.log")));
+  ASSERT_TRUE(
+      StartSelfScraping(&prom, bin, tmp.path(), kEvery100ms, &port, {"--web.enable-admin-api"}));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::vector<int64_t> ups;
   while (std::chrono::steady_clock::now() < deadline && prom.Running()) {

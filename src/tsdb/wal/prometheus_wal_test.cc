@@ -27,10 +27,8 @@ namespace vigil::tsdb::wal {
 namespace {
 
 using testing::Child;
-using testing::FreePort;
-using testing::PrometheusArgs;
 using testing::PrometheusBinary;
-using testing::WriteSelfScrapeConfig;
+using testing::StartSelfScraping;
 
 struct Decoded {
   std::map<uint64_t, Labels> series;
@@ -90,13 +88,11 @@ TEST(PrometheusWalTest, ReadsTheWalOfARealPrometheus) {
   }
   fs::TempDir tmp;
   ASSERT_FALSE(tmp.path().empty());
-  const int port = FreePort();
-  ASSERT_GT(port, 0);
-  const std::string addr = "127.0.0.1:" + std::to_string(port);
-  ASSERT_TRUE(WriteSelfScrapeConfig(tmp.path(), addr,
-                                    "  scrape_interval: 1s\n  evaluation_interval: 1s\n"));
+  int port = 0;
   Child prom;
-  ASSERT_TRUE(prom.Start(PrometheusArgs(bin, tmp.path(), addr), tmp.Sub("prometheus.log")));
+  ASSERT_TRUE(StartSelfScraping(&prom, bin, tmp.path(),
+                                "  scrape_interval: 1s\n  evaluation_interval: 1s\n", &port));
+  const std::string addr = testing::LoopbackAddress(port);
 
   // Poll the live WAL until a few scrapes are in it (a torn tail is expected while the
   // active page is being written).
