@@ -70,12 +70,26 @@ void WriteOneBlock(const std::vector<TestSeries>& data, const GenOptions& o, con
   *meta = *m;
 }
 
-TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
-  const std::string promtool = testing::PromtoolPath();
-  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+// Skips the test when promtool is not installed.
+class PromtoolInteropTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (promtool_.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  }
+
+  const std::string promtool_ = testing::PromtoolPath();
+};
+
+// `n` generated series over two hours.
+GenOptions TwoHours(size_t n) {
   GenOptions o;
-  o.num_series = 2000;
+  o.num_series = n;
   o.span_ms = 2 * 3600 * 1000;
+  return o;
+}
+
+TEST_F(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
+  const GenOptions o = TwoHours(2000);
   const std::vector<TestSeries> data = GenerateSeries(o);
   uint64_t samples = 0;
   for (const auto& s : data) samples += s.samples.size();
@@ -90,7 +104,7 @@ TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
   EXPECT_GT(meta.stats.num_chunks, 2 * data.size());  // several chunks per series
 
   // list: one row with our numbers.
-  Cmd list = RunShell(promtool + " tsdb list " + db, tmp);
+  Cmd list = RunShell(promtool_ + " tsdb list " + db, tmp);
   ASSERT_EQ(list.code, 0) << list.err;
   std::vector<std::string> row;
   std::string line;
@@ -107,7 +121,7 @@ TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
   EXPECT_EQ(row[7], std::to_string((*block)->size_bytes()));
 
   // analyze: cardinality from the index.
-  Cmd an = RunShell(promtool + " tsdb analyze " + db, tmp);
+  Cmd an = RunShell(promtool_ + " tsdb analyze " + db, tmp);
   ASSERT_EQ(an.code, 0) << an.err;
   std::map<std::string, uint64_t> names, pairs, metrics;
   uint64_t entries = 0;
@@ -142,19 +156,15 @@ TEST(PromtoolInteropTest, PromtoolListsAnalyzesAndDumpsAVigilBlock) {
   ASSERT_TRUE(fs::DefaultFileSystem()->CreateDirs(fs::JoinPath(db, "wal")).ok());
   SeriesByText got;
   uint64_t lines = 0;
-  ASSERT_NO_FATAL_FAILURE(PromtoolDump(promtool, db, tmp, &got, &lines));
+  ASSERT_NO_FATAL_FAILURE(PromtoolDump(promtool_, db, tmp, &got, &lines));
   EXPECT_EQ(lines, samples);
   ASSERT_TRUE(SameSeriesByText(got, testing::ByText(data)));
 }
 
 // A tombstones file written by Vigil (Block::Delete, the delete_series API) is read by
 // Prometheus: promtool's dump leaves out exactly the deleted samples.
-TEST(PromtoolInteropTest, PromtoolHonoursVigilTombstones) {
-  const std::string promtool = testing::PromtoolPath();
-  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
-  GenOptions o;
-  o.num_series = 300;
-  o.span_ms = 2 * 3600 * 1000;
+TEST_F(PromtoolInteropTest, PromtoolHonoursVigilTombstones) {
+  const GenOptions o = TwoHours(300);
   const std::vector<TestSeries> data = GenerateSeries(o);
   fs::TempDir tmp;
   const std::string db = tmp.Sub("data");
@@ -186,7 +196,7 @@ TEST(PromtoolInteropTest, PromtoolHonoursVigilTombstones) {
   }
   SeriesByText got;
   uint64_t lines = 0;
-  ASSERT_NO_FATAL_FAILURE(PromtoolDump(promtool, db, tmp, &got, &lines));
+  ASSERT_NO_FATAL_FAILURE(PromtoolDump(promtool_, db, tmp, &got, &lines));
   EXPECT_EQ(lines, kept);
   ASSERT_TRUE(SameSeriesByText(got, want));
 }
@@ -269,9 +279,7 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
          ", first difference at byte " + std::to_string(i);
 }
 
-TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
-  const std::string promtool = testing::PromtoolPath();
-  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+TEST_F(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
   GenOptions o;
   o.num_series = 1500;
   o.t0 = 1700000001234;
@@ -288,7 +296,7 @@ TEST(PromtoolInteropTest, VigilReadsPromtoolBlocksAndWritesTheSameBytes) {
 
   const std::string out = tmp.Sub("prom");
   Cmd c = RunShell(
-      promtool + " tsdb create-blocks-from openmetrics " + tmp.Sub("input.om") + " " + out, tmp);
+      promtool_ + " tsdb create-blocks-from openmetrics " + tmp.Sub("input.om") + " " + out, tmp);
   ASSERT_EQ(c.code, 0) << c.out << c.err;
   auto blocks = OpenBlocks(out);
   ASSERT_TRUE(blocks.has_value()) << blocks.error().ToString();

@@ -117,6 +117,20 @@ std::vector<Sample> Range(int64_t from, int64_t to, int64_t step, double base) {
   return out;
 }
 
+// got holds the samples of want (time -> value), in time order.
+::testing::AssertionResult SameAsMap(const std::vector<Sample>& got,
+                                     const std::map<int64_t, double>& want) {
+  if (got.size() != want.size()) {
+    return ::testing::AssertionFailure() << got.size() << " samples, want " << want.size();
+  }
+  size_t i = 0;
+  for (const auto& [t, v] : want) {
+    if (!SameSample(got[i], Sample{t, v})) return ::testing::AssertionFailure() << "at " << t;
+    ++i;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST(MergeChunkSeriesSet, PassesDisjointChunksThroughAndMergesOverlapsLaterWins) {
   const Labels a = Labels::FromPairs({{"__name__", "a"}});
   const Labels b = Labels::FromPairs({{"__name__", "b"}});
@@ -162,12 +176,7 @@ TEST(MergeChunkSeriesSet, PassesDisjointChunksThroughAndMergesOverlapsLaterWins)
     }
     EXPECT_LE(n, kMergedSamplesPerChunk);
   }
-  ASSERT_EQ(got.size(), want.size());
-  size_t i = 0;
-  for (const auto& [t, v] : want) {
-    EXPECT_TRUE(SameSample(got[i], Sample{t, v})) << "at " << t;
-    ++i;
-  }
+  ASSERT_TRUE(SameAsMap(got, want));
   ASSERT_TRUE(merged->Next());
   EXPECT_EQ(merged->labels(), c);
   EXPECT_EQ(merged->chunks().size(), 1u);
@@ -215,12 +224,7 @@ TEST(MergeChunkSeriesSet, LongGroupOfManyChunks) {
     EXPECT_LE(n, kMergedSamplesPerChunk);
     EXPECT_EQ(got.back().t, m.maxt);
   }
-  ASSERT_EQ(got.size(), want.size());
-  size_t i = 0;
-  for (const auto& [t, v] : want) {
-    ASSERT_TRUE(SameSample(got[i], Sample{t, v})) << "at " << t;
-    ++i;
-  }
+  ASSERT_TRUE(SameAsMap(got, want));
   EXPECT_FALSE(merged->Next());
   EXPECT_TRUE(merged->Err().ok());
 }
