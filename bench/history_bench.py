@@ -178,7 +178,6 @@ def run(args, out, names):
             r["ingest_cpu_s"] = (proc_cpu_ticks(procs[n].pid) - cpu0[n]) / os.sysconf("SC_CLK_TCK")
             r["data_bytes"] = dir_bytes(data_dirs[n])
             r["compaction_s"] = metrics_sum(all_sys[n].port, ["prometheus_tsdb_compaction_duration_seconds_sum"])
-            r["head_compaction_s"] = metrics_sum(all_sys[n].port, ["vigil_tsdb_compaction_seconds_total"])
             if n in TSDB_SYSTEMS:
                 r["blocks"] = block_stats(data_dirs[n])
             r["rss_before_queries_kb"] = proc_rss_kb(procs[n].pid)

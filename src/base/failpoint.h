@@ -22,6 +22,8 @@
 //                                    `*.tmp-for-deletion`
 //   db.retention.mid_delete          after renaming each block beyond retention to
 //                                    `*.tmp-for-deletion`
+//   db.clean_tombstones.mid_delete   after renaming a block rewritten without its deleted
+//                                    data to `*.tmp-for-deletion`
 //   wal.checkpoint.before_rename     `wal/checkpoint.N.tmp` is complete and synced, not
 //                                    yet renamed (head truncation)
 //   wal.checkpoint.after_rename      the checkpoint is in place; the segments it replaces

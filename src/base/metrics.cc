@@ -71,4 +71,34 @@ std::string MetricsRegistry::Render() const {
   return out;
 }
 
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+  for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
+}
+
+std::vector<double> Histogram::ExponentialBounds(double start, double factor, int n) {
+  std::vector<double> out;
+  for (int i = 0; i < n; ++i, start *= factor) out.push_back(start);
+  return out;
+}
+
+void Histogram::Observe(double v) {
+  size_t i = 0;
+  while (i < bounds_.size() && v > bounds_[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(v, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Histogram::AppendTo(MetricFamily* f) const {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    const std::string le = i < bounds_.size() ? FormatMetricValue(bounds_[i]) : "+Inf";
+    f->samples.push_back({{{"le", le}}, double(cumulative), "_bucket"});
+  }
+  f->samples.push_back({{}, Sum(), "_sum"});
+  f->samples.push_back({{}, double(Count()), "_count"});
+}
+
 }  // namespace vigil

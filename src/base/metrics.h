@@ -7,7 +7,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +70,28 @@ class Gauge {
 
  private:
   std::atomic<double> v_{0};
+};
+
+// A histogram with fixed upper bounds, rendered as Prometheus' cumulative `_bucket{le=...}`
+// samples (the +Inf bucket included), `_sum` and `_count`. Observe() is lock-free.
+class Histogram {
+ public:
+  // bounds: ascending upper bounds, without +Inf.
+  explicit Histogram(std::vector<double> bounds);
+  // Prometheus' ExponentialBuckets: start, start*factor, ... (n bounds).
+  static std::vector<double> ExponentialBounds(double start, double factor, int n);
+
+  void Observe(double v);
+  // Appends the bucket, sum and count samples to a family of type "histogram".
+  void AppendTo(MetricFamily* f) const;
+  uint64_t Count() const { return count_.load(std::memory_order_relaxed); }
+  double Sum() const { return sum_.load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> counts_;  // per bucket, not cumulative; +Inf last
+  std::atomic<double> sum_{0};
+  std::atomic<uint64_t> count_{0};
 };
 
 }  // namespace vigil

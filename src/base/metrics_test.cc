@@ -24,6 +24,23 @@ TEST(MetricsTest, RendersSortedFamiliesWithEscapes) {
             "# HELP b_total Things.\n# TYPE b_total counter\nb_total{path=\"a\\\"b\"} 3\n");
 }
 
+TEST(MetricsTest, HistogramRendersCumulativeBuckets) {
+  EXPECT_EQ(Histogram::ExponentialBounds(1, 2, 4), (std::vector<double>{1, 2, 4, 8}));
+  Histogram h(Histogram::ExponentialBounds(1, 2, 3));  // 1, 2, 4
+  for (double v : {0.5, 1.0, 1.5, 3.0, 100.0}) h.Observe(v);
+  MetricsRegistry r;
+  r.Register([&](std::vector<MetricFamily>* out) {
+    MetricFamily f{"d_seconds", "Durations.", "histogram", {}};
+    h.AppendTo(&f);
+    out->push_back(f);
+  });
+  EXPECT_EQ(r.Render(),
+            "# HELP d_seconds Durations.\n# TYPE d_seconds histogram\n"
+            "d_seconds_bucket{le=\"1\"} 2\nd_seconds_bucket{le=\"2\"} 3\n"
+            "d_seconds_bucket{le=\"4\"} 4\nd_seconds_bucket{le=\"+Inf\"} 5\n"
+            "d_seconds_sum 106\nd_seconds_count 5\n");
+}
+
 TEST(MetricsTest, SpecialValues) {
   EXPECT_EQ(FormatMetricValue(NAN), "NaN");
   EXPECT_EQ(FormatMetricValue(INFINITY), "+Inf");

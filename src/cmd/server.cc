@@ -193,8 +193,15 @@ void DBMetrics(tsdb::DB* db, std::vector<MetricFamily>* out) {
   gauge("prometheus_tsdb_retention_limit_bytes",
         "Max number of bytes to be retained in the tsdb blocks, configured 0 means disabled",
         double(db->options().retention_bytes));
-  gauge("vigil_tsdb_last_compaction_duration_seconds", "Duration of the last head compaction.",
+  gauge("vigil_tsdb_last_compaction_duration_seconds",
+        "Duration of the last compaction (head block or block merge).",
         double(c.last_compaction_duration_ms) / 1000);
+  MetricFamily durations{"prometheus_tsdb_compaction_duration_seconds",
+                         "Duration of compaction runs",
+                         "histogram",
+                         {}};
+  db->compaction_duration().AppendTo(&durations);
+  out->push_back(std::move(durations));
 }
 
 void JsonError(net::HttpResponse* resp, int code, const char* type, const std::string& msg) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "tsdb/chunkenc/xor.h"
+#include "tsdb/db/sorted_merge.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -15,37 +16,18 @@ namespace {
 class MergeChunkSeriesSet final : public chunks::ChunkSeriesSet {
  public:
   explicit MergeChunkSeriesSet(std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets)
-      : sets_(std::move(sets)), ok_(sets_.size(), false), used_(sets_.size(), false) {}
+      : merge_(std::move(sets)) {}
 
   bool Next() override {
     if (!err_.ok()) return false;
-    if (!started_) {
-      started_ = true;
-      for (size_t i = 0; i < sets_.size(); ++i) ok_[i] = sets_[i]->Next();
-    } else {
-      for (size_t i = 0; i < sets_.size(); ++i) {
-        if (used_[i]) ok_[i] = sets_[i]->Next();
-      }
-    }
-    const Labels* min = nullptr;
-    size_t first = 0;
-    for (size_t i = 0; i < sets_.size(); ++i) {
-      used_[i] = false;
-      if (ok_[i] && (min == nullptr || Labels::Compare(sets_[i]->labels(), *min) < 0)) {
-        min = &sets_[i]->labels();
-        first = i;
-      }
-    }
     chunks_.clear();
     bytes_.clear();
-    if (min == nullptr) return false;
-    cur_ = sets_[first].get();
+    if (!merge_.Next()) return false;
+    cur_ = &merge_.set(merge_.first());
     in_.clear();
-    for (size_t i = 0; i < sets_.size(); ++i) {
-      if (ok_[i] && Labels::Compare(sets_[i]->labels(), *min) == 0) {
-        used_[i] = true;
-        for (const chunks::Meta& m : sets_[i]->chunks()) in_.push_back(Input{m, i});
-      }
+    for (size_t i = 0; i < merge_.size(); ++i) {
+      if (!merge_.current(i)) continue;
+      for (const chunks::Meta& m : merge_.set(i).chunks()) in_.push_back(Input{m, i});
     }
     // Stable: chunks of one set keep their order; among equal mints the lower set first.
     std::stable_sort(in_.begin(), in_.end(), [](const Input& a, const Input& b) {
@@ -74,16 +56,14 @@ class MergeChunkSeriesSet final : public chunks::ChunkSeriesSet {
   const Labels& labels() const override { return cur_->labels(); }
   const std::vector<chunks::Meta>& chunks() const override { return chunks_; }
   Status Err() const override {
-    for (const auto& s : sets_) {
-      if (Status st = s->Err(); !st.ok()) return st;
-    }
+    if (Status st = merge_.Err(); !st.ok()) return st;
     return err_;
   }
 
  private:
   struct Input {
     chunks::Meta meta;
-    size_t set;  // index into sets_: the higher wins equal timestamps
+    size_t set;  // index of the child set: the higher wins equal timestamps
   };
 
   // Merges in_[begin, end) (sorted by mint) sample by sample into new chunks appended to
@@ -159,9 +139,7 @@ class MergeChunkSeriesSet final : public chunks::ChunkSeriesSet {
     chunks_.push_back(chunks::Meta{mint, maxt, chunkenc::Encoding::kXor, bytes_.back(), 0});
   }
 
-  std::vector<std::unique_ptr<chunks::ChunkSeriesSet>> sets_;
-  std::vector<bool> ok_, used_;
-  bool started_ = false;
+  SortedMerge<chunks::ChunkSeriesSet> merge_;
   chunks::ChunkSeriesSet* cur_ = nullptr;
   std::vector<Input> in_;
   std::vector<chunks::Meta> chunks_;

@@ -283,6 +283,11 @@ DBCounters DB::Counters() const {
   return c;
 }
 
+void DB::RecordCompaction(int64_t ms) {
+  last_compaction_ms_.store(ms, std::memory_order_relaxed);
+  compaction_duration_.Observe(double(ms) / 1000);
+}
+
 Result<int> DB::CompactHead() {
   MutexLock l(&compact_mu_);
   const int64_t range = opts_.block_range_ms;
@@ -295,7 +300,7 @@ Result<int> DB::CompactHead() {
     const int64_t maxt = RangeEnd(hmin, range);
     const int64_t start_ms = clock_->NowMs();
     Status s = CompactRange(hmin, maxt);
-    last_compaction_ms_.store(clock_->NowMs() - start_ms, std::memory_order_relaxed);
+    RecordCompaction(clock_->NowMs() - start_ms);
     if (!s.ok()) {
       compactions_failed_.fetch_add(1, std::memory_order_relaxed);
       VIGIL_LOG_ERROR("tsdb", "Head compaction failed; the head keeps the data",
@@ -341,7 +346,7 @@ Result<int> DB::CompactBlocksLocked() {
     for (size_t i : plan) parents.push_back(blocks[i]);
     const int64_t start_ms = clock_->NowMs();
     Status s = MergeBlocks(parents);
-    last_compaction_ms_.store(clock_->NowMs() - start_ms, std::memory_order_relaxed);
+    RecordCompaction(clock_->NowMs() - start_ms);
     if (!s.ok()) {
       compactions_failed_.fetch_add(1, std::memory_order_relaxed);
       VIGIL_LOG_ERROR("tsdb", "Block compaction failed; the blocks are kept as they are",
@@ -395,20 +400,7 @@ Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents
                                                                   symbols, set.get(), bo));
   set.reset();
   compactions_.fetch_add(1, std::memory_order_relaxed);
-  if (meta.stats.num_series > 0) {
-    const std::string dir = fs::JoinPath(opts_.dir, meta.ulid.ToString());
-    auto b = block::Block::Open(dir, fs_);
-    if (!b.has_value()) {
-      fs_->RemoveAll(dir).IgnoreError();
-      return b.error().WithPrefix("opening the merged block " + dir);
-    }
-    MutexLock l(&mu_);
-    blocks_.push_back(std::move(*b));
-    std::sort(blocks_.begin(), blocks_.end(), [](const auto& x, const auto& y) {
-      if (x->meta().min_time != y->meta().min_time) return x->meta().min_time < y->meta().min_time;
-      return x->meta().ulid < y->meta().ulid;
-    });
-  }
+  if (meta.stats.num_series > 0) VIGIL_RETURN_IF_ERROR(AddBlock(meta.ulid));
   bool overlapping = false;
   for (size_t i = 1; i < parents.size(); ++i) {
     overlapping |= parents[i]->meta().min_time < parents[i - 1]->meta().max_time;
@@ -504,22 +496,7 @@ Status DB::CompactRange(int64_t mint, int64_t maxt) {
   compactions_.fetch_add(1, std::memory_order_relaxed);
   uint64_t mark = 0;
   if (meta.stats.num_series > 0) {
-    const std::string dir = fs::JoinPath(opts_.dir, meta.ulid.ToString());
-    auto b = block::Block::Open(dir, fs_);
-    if (!b.has_value()) {
-      fs_->RemoveAll(dir).IgnoreError();
-      return b.error().WithPrefix("opening the new block " + dir);
-    }
-    {
-      MutexLock l(&mu_);
-      blocks_.push_back(std::move(*b));
-      std::sort(blocks_.begin(), blocks_.end(), [](const auto& x, const auto& y) {
-        if (x->meta().min_time != y->meta().min_time) {
-          return x->meta().min_time < y->meta().min_time;
-        }
-        return x->meta().ulid < y->meta().ulid;
-      });
-    }
+    VIGIL_RETURN_IF_ERROR(AddBlock(meta.ulid));
     {
       std::lock_guard<std::mutex> l(readers_mu_);
       mark = next_reader_;

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/metrics.h"
 #include "base/mutex.h"
 #include "base/result.h"
 #include "fs/file_system.h"
@@ -150,6 +151,9 @@ class DB final : public storage::Storage {
   // The open blocks, oldest first (a snapshot).
   std::vector<std::shared_ptr<block::Block>> Blocks() const;
   DBCounters Counters() const;
+  // prometheus_tsdb_compaction_duration_seconds: every head block write and block merge,
+  // failed ones included (Prometheus' buckets: 1, 2, 4, ... 8192 s).
+  const Histogram& compaction_duration() const { return compaction_duration_; }
   const DBOptions& options() const { return opts_; }
 
  private:
@@ -163,6 +167,8 @@ class DB final : public storage::Storage {
   // hit after each rename (base/failpoint.h).
   void DeleteBlocks(const std::vector<std::shared_ptr<block::Block>>& doomed,
                     const char* failpoint);
+  // Notes a compaction run of `ms` milliseconds in the last-duration gauge and histogram.
+  void RecordCompaction(int64_t ms);
   // Deletes renamed block directories no querier holds any more.
   void ReapDeleted();
   uint64_t HeadDiskBytes();
@@ -206,6 +212,7 @@ class DB final : public storage::Storage {
   std::atomic<uint64_t> load_failures_{0}, compactions_{0}, compactions_failed_{0},
       time_retentions_{0}, size_retentions_{0};
   std::atomic<int64_t> last_compaction_ms_{0};
+  Histogram compaction_duration_{Histogram::ExponentialBounds(1, 2, 14)};
   bool closed_ = false;
 
   // The background compaction loop (compact_interval_ms > 0): CompactHead() every interval

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "storage/series.h"
+#include "tsdb/db/sorted_merge.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -87,47 +88,23 @@ class MergedSeries final : public storage::Series {
 class MergeSeriesSet final : public storage::SeriesSet {
  public:
   explicit MergeSeriesSet(std::vector<std::unique_ptr<storage::SeriesSet>> sets)
-      : sets_(std::move(sets)), ok_(sets_.size(), false), used_(sets_.size(), false) {}
+      : merge_(std::move(sets)) {}
 
   bool Next() override {
-    if (!started_) {
-      started_ = true;
-      for (size_t i = 0; i < sets_.size(); ++i) ok_[i] = sets_[i]->Next();
-    } else {
-      for (size_t i = 0; i < sets_.size(); ++i) {
-        if (used_[i]) ok_[i] = sets_[i]->Next();
-      }
-    }
-    // The smallest label set among the children's current series.
-    const Labels* min = nullptr;
-    for (size_t i = 0; i < sets_.size(); ++i) {
-      used_[i] = false;
-      if (!ok_[i]) continue;
-      const Labels& l = sets_[i]->At().labels();
-      if (min == nullptr || Labels::Compare(l, *min) < 0) min = &l;
-    }
     cur_.parts_.clear();
-    if (min == nullptr) return false;
-    for (size_t i = 0; i < sets_.size(); ++i) {
-      if (ok_[i] && Labels::Compare(sets_[i]->At().labels(), *min) == 0) {
-        used_[i] = true;
-        cur_.parts_.push_back(&sets_[i]->At());
-      }
+    if (!merge_.Next()) return false;
+    for (size_t i = 0; i < merge_.size(); ++i) {
+      if (merge_.current(i)) cur_.parts_.push_back(&merge_.set(i).At());
     }
     return true;
   }
 
   const storage::Series& At() const override { return cur_; }
-  Status Err() const override {
-    for (const auto& s : sets_) {
-      if (Status st = s->Err(); !st.ok()) return st;
-    }
-    return Status::OK();
-  }
+  Status Err() const override { return merge_.Err(); }
   std::vector<std::string> Warnings() const override {
     std::vector<std::string> out;
-    for (const auto& s : sets_) {
-      for (auto& w : s->Warnings()) {
+    for (size_t i = 0; i < merge_.size(); ++i) {
+      for (auto& w : merge_.set(i).Warnings()) {
         if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(std::move(w));
       }
     }
@@ -135,9 +112,7 @@ class MergeSeriesSet final : public storage::SeriesSet {
   }
 
  private:
-  std::vector<std::unique_ptr<storage::SeriesSet>> sets_;
-  std::vector<bool> ok_, used_;
-  bool started_ = false;
+  SortedMerge<storage::SeriesSet> merge_;
   MergedSeries cur_;
 };
 
