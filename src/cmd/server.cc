@@ -114,7 +114,7 @@ void HeadMetrics(tsdb::Head* head, std::vector<MetricFamily>* out) {
           c.series_limit_rejections);
   counter("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.",
           c.wal_corruptions);
-  counter("prometheus_tsdb_wal_fsync_duration_seconds_count", "Number of WAL fsyncs.",
+  counter("vigil_tsdb_wal_fsyncs_total", "WAL fsyncs (with --storage.tsdb.wal-sync).",
           c.wal_fsyncs);
   counter("vigil_tsdb_wal_bytes_total", "Bytes written to the WAL.", c.wal_bytes);
   counter("vigil_tsdb_wal_commits_total", "Group-commit batches written to the WAL.",

@@ -2,6 +2,7 @@
 /api/v1/targets and the label APIs show exactly what the targets expose."""
 import os
 import shutil
+import subprocess
 
 from harness import (VIGIL, Proc, check, free_port, get_json, http, main, query, start_fleet,
                      start_server, tempdir, wait_http_ok, wait_until)
@@ -95,6 +96,15 @@ def test_scrape_node_exporter_and_fleet():
     # Synthetic series carry the scrape facts.
     r = query(url, f'scrape_samples_scraped{{instance="{inst}"}}')
     check(float(r[0]["value"][1]) == SERIES, f"scrape_samples_scraped: {r}")
+
+    # Vigil's own /metrics passes Prometheus' linter (names, suffixes, types, help).
+    promtool = shutil.which("promtool")
+    if promtool:
+        _, _, own = http("GET", url + "/metrics")
+        lint = subprocess.run([promtool, "check", "metrics"], input=own, capture_output=True)
+        check(lint.returncode == 0, "promtool check metrics: " + (lint.stdout + lint.stderr).decode()[:2000])
+    else:
+        print("SKIP part: promtool not installed")
     server.stop()
     fleet.stop()
 
