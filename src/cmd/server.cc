@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -231,10 +232,6 @@ void BlocksHandler(tsdb::DB* db, net::HttpResponse* resp) {
 // data directory, named like Prometheus' ("20171210T211224Z-2be650b6d019eb54").
 void SnapshotHandler(tsdb::DB* db, const std::string& data_dir, const net::HttpRequest& req,
                      net::HttpResponse* resp) {
-  if (req.method != "POST" && req.method != "PUT") {
-    JsonError(resp, 405, "bad_data", "method not allowed");
-    return;
-  }
   const std::string_view skip = req.FormValue("skip_head");
   if (!skip.empty() && skip != "true" && skip != "false" && skip != "1" && skip != "0") {
     JsonError(resp, 400, "bad_data", "unable to parse boolean 'skip_head' argument");
@@ -262,10 +259,6 @@ void SnapshotHandler(tsdb::DB* db, const std::string& data_dir, const net::HttpR
 // 204 No Content on success.
 void DeleteSeriesHandler(tsdb::DB* db, api::QueryParser* parser, const net::HttpRequest& req,
                          net::HttpResponse* resp) {
-  if (req.method != "POST" && req.method != "PUT") {
-    JsonError(resp, 405, "bad_data", "method not allowed");
-    return;
-  }
   const std::vector<std::string_view> selectors = req.FormValues("match[]");
   if (selectors.empty()) {
     JsonError(resp, 400, "bad_data", "no match[] parameter provided");
@@ -301,12 +294,8 @@ void DeleteSeriesHandler(tsdb::DB* db, api::QueryParser* parser, const net::Http
   resp->body.clear();
 }
 
-// POST|PUT /api/v1/admin/tsdb/clean_tombstones: Prometheus' cleanTombstones (204).
-void CleanTombstonesHandler(tsdb::DB* db, const net::HttpRequest& req, net::HttpResponse* resp) {
-  if (req.method != "POST" && req.method != "PUT") {
-    JsonError(resp, 405, "bad_data", "method not allowed");
-    return;
-  }
+// /api/v1/admin/tsdb/clean_tombstones: Prometheus' cleanTombstones (204).
+void CleanTombstonesHandler(tsdb::DB* db, net::HttpResponse* resp) {
   if (Result<int> n = db->CleanTombstones(); !n.has_value()) {
     JsonError(resp, 500, "internal", n.error().ToString());
     return;
@@ -510,30 +499,32 @@ Status Server::Impl::Start() {
   http->Handle(
       "/api/v1/status/tsdb/blocks",
       [this](const net::HttpRequest&, net::HttpResponse* resp) { BlocksHandler(db.get(), resp); });
-  http->Handle("/api/v1/admin/tsdb/snapshot",
-               [this](const net::HttpRequest& req, net::HttpResponse* resp) {
-                 if (!options.enable_admin_api) {
-                   JsonError(resp, 503, "unavailable", "admin APIs disabled");
-                   return;
-                 }
-                 SnapshotHandler(db.get(), options.tsdb_path, req, resp);
-               });
-  http->Handle("/api/v1/admin/tsdb/delete_series",
-               [this](const net::HttpRequest& req, net::HttpResponse* resp) {
-                 if (!options.enable_admin_api) {
-                   JsonError(resp, 503, "unavailable", "admin APIs disabled");
-                   return;
-                 }
-                 DeleteSeriesHandler(db.get(), &parser_adapter, req, resp);
-               });
-  http->Handle("/api/v1/admin/tsdb/clean_tombstones",
-               [this](const net::HttpRequest& req, net::HttpResponse* resp) {
-                 if (!options.enable_admin_api) {
-                   JsonError(resp, 503, "unavailable", "admin APIs disabled");
-                   return;
-                 }
-                 CleanTombstonesHandler(db.get(), req, resp);
-               });
+  // Admin endpoints: only with --web.enable-admin-api, only POST or PUT.
+  auto admin = [this](const char* path,
+                      std::function<void(const net::HttpRequest&, net::HttpResponse*)> handler) {
+    http->Handle(path, [this, handler = std::move(handler)](const net::HttpRequest& req,
+                                                            net::HttpResponse* resp) {
+      if (!options.enable_admin_api) {
+        JsonError(resp, 503, "unavailable", "admin APIs disabled");
+      } else if (req.method != "POST" && req.method != "PUT") {
+        JsonError(resp, 405, "bad_data", "method not allowed");
+      } else {
+        handler(req, resp);
+      }
+    });
+  };
+  admin("/api/v1/admin/tsdb/snapshot",
+        [this](const net::HttpRequest& req, net::HttpResponse* resp) {
+          SnapshotHandler(db.get(), options.tsdb_path, req, resp);
+        });
+  admin("/api/v1/admin/tsdb/delete_series",
+        [this](const net::HttpRequest& req, net::HttpResponse* resp) {
+          DeleteSeriesHandler(db.get(), &parser_adapter, req, resp);
+        });
+  admin("/api/v1/admin/tsdb/clean_tombstones",
+        [this](const net::HttpRequest&, net::HttpResponse* resp) {
+          CleanTombstonesHandler(db.get(), resp);
+        });
   web::RegisterUi(http.get());  // "/" and client routes; /api/v1/ is longer, so it wins
   VIGIL_RETURN_IF_ERROR(http->Start());
   VIGIL_LOG_INFO("web", "Start listening for connections", "address={}", options.listen_address);
