@@ -1,7 +1,9 @@
 // `vigil tool tsdb list|analyze|dump|verify`: promtool's `tsdb` utilities over a data
 // directory of blocks (tsdb/block), with promtool's output formats:
 //   list [-r] [DIR]                      one row per block (ULID, times, counts, size)
-//   analyze [--limit N] [DIR] [BLOCK]    cardinality of one block (default: the newest)
+//   analyze [--limit N] [--extended] [DIR] [BLOCK]
+//                                        cardinality of one block (default: the newest);
+//                                        --extended adds where its bytes per sample go
 //   dump [--min-time] [--max-time] [--match SELECTOR] [DIR]
 //                                        every sample as `{labels} value timestamp`
 //   verify DIR...                        every CRC and structure of blocks (a block
@@ -21,6 +23,7 @@
 #include "promql/parser/parser.h"
 #include "textparse/float.h"
 #include "tsdb/block/block.h"
+#include "tsdb/block/block_size.h"
 #include "tsdb/block/block_verify.h"
 
 namespace vigil::cmd {
@@ -111,6 +114,32 @@ int Fail(const Status& s) {
   return 1;
 }
 
+// The extended part of analyze: the block's bytes per sample, split by what they encode.
+int PrintBlockSize(const Block& b) {
+  auto s = tsdb::block::MeasureBlockSize(b);
+  if (!s.has_value()) return Fail(s.error());
+  const double n = s->samples > 0 ? double(s->samples) : 1.0;
+  std::printf("\nCompaction analysis:\n");
+  std::printf("Samples: %" PRIu64 ", chunks: %" PRIu64 " (%.1f samples per chunk)\n", s->samples,
+              s->chunks, s->chunks > 0 ? double(s->samples) / double(s->chunks) : 0.0);
+  std::printf("Bytes per sample: %.3f (index %.3f, chunks %.3f)\n",
+              double(s->index_bytes + s->chunk_bytes) / n, double(s->index_bytes) / n,
+              double(s->chunk_bytes) / n);
+  std::printf("  chunk framing (length, encoding, CRC32), segment headers: %.3f\n",
+              double(s->chunk_framing + s->segment_headers) / n);
+  std::printf("  chunk heads (sample count, first timestamp, first value): %.3f\n",
+              double(s->chunk_heads) / n);
+  std::printf("  timestamps after the first: %.3f\n", double(s->timestamp_bits) / 8 / n);
+  std::printf("  values after the first: %.3f\n", double(s->value_bits) / 8 / n);
+  if (s->other_encoding_chunks > 0) {
+    std::printf("  (%" PRIu64 " chunks of other encodings counted as heads)\n",
+                s->other_encoding_chunks);
+  }
+  std::printf("Chunks if every series were one XOR chunk: %.3f bytes per sample\n",
+              double(s->single_chunk_bytes + s->segment_headers) / n);
+  return 0;
+}
+
 }  // namespace
 
 int RunToolTsdbList(int argc, char** argv) {
@@ -142,9 +171,11 @@ int RunToolTsdbAnalyze(int argc, char** argv) {
                "vigil tool tsdb analyze"};
   std::string dir = "data/", block_id;
   size_t limit = 20;
+  bool extended = false;
   app.add_option("db-path", dir, "data directory")->capture_default_str();
   app.add_option("block-id", block_id, "block to analyze (default: the newest)");
   app.add_option("--limit", limit, "how many items to show in each list")->capture_default_str();
+  app.add_flag("--extended", extended, "also show where the block's bytes per sample go");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   auto blocks = OpenDir(dir);
   if (!blocks.has_value()) return Fail(blocks.error());
@@ -231,7 +262,7 @@ int RunToolTsdbAnalyze(int argc, char** argv) {
   if (!st.ok()) return Fail(st);
   if (!err.ok()) return Fail(err);
   print("Highest cardinality metric names:", metrics);
-  return 0;
+  return extended ? PrintBlockSize(*b) : 0;
 }
 
 int RunToolTsdbDump(int argc, char** argv) {

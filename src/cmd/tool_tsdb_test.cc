@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -136,6 +138,35 @@ TEST_F(ToolTsdbTest, AnalyzeCountsTheNewestBlock) {
   EXPECT_NE(r.out.find("Highest cardinality metric names:\n"), std::string::npos);
   r = Vigil("tool tsdb analyze " + db_ + " " + metas_[0].ulid.ToString(), tmp_);
   EXPECT_NE(r.out.find("Block ID: " + metas_[0].ulid.ToString() + "\n"), std::string::npos);
+  EXPECT_EQ(r.out.find("Compaction analysis:"), std::string::npos);
+}
+
+TEST_F(ToolTsdbTest, AnalyzeExtendedSplitsTheBytesPerSample) {
+  RunResult r = Vigil("tool tsdb analyze --extended " + db_, tmp_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t at = r.out.find("\nCompaction analysis:\n");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string tail = r.out.substr(at);
+  EXPECT_NE(tail.find("Samples: " + std::to_string(metas_[1].stats.num_samples) + ", chunks: " +
+                      std::to_string(metas_[1].stats.num_chunks)),
+            std::string::npos)
+      << tail;
+  // The four parts add up to the chunks figure (each printed to 3 decimals).
+  double total = 0, index = 0, chunks = 0, parts = 0;
+  ASSERT_EQ(std::sscanf(tail.c_str() + tail.find("Bytes per sample:"),
+                        "Bytes per sample: %lf (index %lf, chunks %lf)", &total, &index, &chunks),
+            3)
+      << tail;
+  for (const char* key : {"segment headers: ", "first value): ", "after the first: ",
+                          "values after the first: "}) {
+    const size_t k = tail.find(key);
+    ASSERT_NE(k, std::string::npos) << key;
+    parts += std::atof(tail.c_str() + k + std::strlen(key));
+  }
+  EXPECT_NEAR(parts, chunks, 0.003);
+  EXPECT_NEAR(index + chunks, total, 0.002);
+  EXPECT_GT(index, 0);
+  EXPECT_NE(tail.find("Chunks if every series were one XOR chunk: "), std::string::npos);
 }
 
 void Flip(const std::string& path, uint64_t off) {
