@@ -147,8 +147,8 @@ TEST_F(ToolTsdbTest, AnalyzeExtendedSplitsTheBytesPerSample) {
   const size_t at = r.out.find("\nCompaction analysis:\n");
   ASSERT_NE(at, std::string::npos) << r.out;
   const std::string tail = r.out.substr(at);
-  EXPECT_NE(tail.find("Samples: " + std::to_string(metas_[1].stats.num_samples) + ", chunks: " +
-                      std::to_string(metas_[1].stats.num_chunks)),
+  EXPECT_NE(tail.find("Samples: " + std::to_string(metas_[1].stats.num_samples) +
+                      ", chunks: " + std::to_string(metas_[1].stats.num_chunks)),
             std::string::npos)
       << tail;
   // The four parts add up to the chunks figure (each printed to 3 decimals).
@@ -157,8 +157,8 @@ TEST_F(ToolTsdbTest, AnalyzeExtendedSplitsTheBytesPerSample) {
                         "Bytes per sample: %lf (index %lf, chunks %lf)", &total, &index, &chunks),
             3)
       << tail;
-  for (const char* key : {"segment headers: ", "first value): ", "after the first: ",
-                          "values after the first: "}) {
+  for (const char* key :
+       {"segment headers: ", "first value): ", "after the first: ", "values after the first: "}) {
     const size_t k = tail.find(key);
     ASSERT_NE(k, std::string::npos) << key;
     parts += std::atof(tail.c_str() + k + std::strlen(key));

@@ -19,8 +19,8 @@ struct BlockSize {
   uint64_t series = 0;
   uint64_t chunks = 0;
   uint64_t samples = 0;
-  uint64_t index_bytes = 0;   // the index file
-  uint64_t chunk_bytes = 0;   // all chunk segment files
+  uint64_t index_bytes = 0;  // the index file
+  uint64_t chunk_bytes = 0;  // all chunk segment files
   // chunk_bytes = segment_headers + chunk_framing + chunk_heads + (timestamp_bits +
   // value_bits) / 8, exactly (the last partial byte of every chunk counts as value bits).
   uint64_t segment_headers = 0;  // 8 B per segment file

@@ -1,11 +1,12 @@
 // MeasureBlockSize: the parts add up to the chunk files exactly, and on a regular series
 // the timestamp and value bits are the ones the XOR format prescribes.
+#include "tsdb/block/block_size.h"
+
 #include <gtest/gtest.h>
 
 #include "base/coding.h"
 #include "fs/temp_dir.h"
 #include "storage/memory_storage.h"
-#include "tsdb/block/block_size.h"
 #include "tsdb/block/block_test_util.h"
 #include "tsdb/block/block_writer.h"
 
