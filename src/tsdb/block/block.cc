@@ -69,11 +69,7 @@ Result<std::shared_ptr<Block>> Block::Open(const std::string& dir, fs::FileSyste
   VIGIL_ASSIGN_OR_RETURN(b->chunks_,
                          chunks::ChunkSegmentReader::Open(fs::JoinPath(dir, "chunks"), fs));
   VIGIL_ASSIGN_OR_RETURN(b->tombstones_, ReadTombstones(fs, dir));
-  b->size_bytes_ = b->index_->size_bytes() + b->chunks_->size_bytes();
-  for (const char* f : {kTombstonesFilename, kMetaFilename}) {
-    Result<uint64_t> n = fs->FileSize(fs::JoinPath(dir, f));
-    if (n.has_value()) b->size_bytes_ += *n;
-  }
+  b->SetSize();
   return b;
 }
 
@@ -123,23 +119,44 @@ Result<std::shared_ptr<Block>> Block::Delete(int64_t mint, int64_t maxt,
     }
   }
   if (!any) return std::shared_ptr<Block>();
-  std::shared_ptr<Block> b(new Block());
-  b->dir_ = dir_;
-  b->fs_ = fs_;
-  b->meta_ = meta_;
-  b->meta_.stats.num_tombstones = stones.NumIntervals();
-  b->index_ = index_;
-  b->chunks_ = chunks_;
+  BlockMeta meta = meta_;
+  meta.stats.num_tombstones = stones.NumIntervals();
+  std::shared_ptr<Block> b = WithMeta(meta);
   VIGIL_RETURN_IF_ERROR(WriteTombstones(fs_, dir_, stones));
   VIGIL_RETURN_IF_ERROR(WriteMeta(fs_, dir_, b->meta_));
   VIGIL_RETURN_IF_ERROR(fs_->SyncDir(dir_));
   b->tombstones_ = std::move(stones);
-  b->size_bytes_ = index_->size_bytes() + chunks_->size_bytes();
+  b->SetSize();
+  return b;
+}
+
+Result<std::shared_ptr<Block>> Block::MarkCompactionFailed() const {
+  BlockMeta meta = meta_;
+  meta.compaction.failed = true;
+  std::shared_ptr<Block> b = WithMeta(meta);
+  VIGIL_RETURN_IF_ERROR(WriteMeta(fs_, dir_, b->meta_));
+  VIGIL_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  b->tombstones_ = tombstones_;
+  b->SetSize();
+  return b;
+}
+
+std::shared_ptr<Block> Block::WithMeta(const BlockMeta& meta) const {
+  std::shared_ptr<Block> b(new Block());
+  b->dir_ = dir_;
+  b->fs_ = fs_;
+  b->meta_ = meta;
+  b->index_ = index_;
+  b->chunks_ = chunks_;
+  return b;
+}
+
+void Block::SetSize() {
+  size_bytes_ = index_->size_bytes() + chunks_->size_bytes();
   for (const char* f : {kTombstonesFilename, kMetaFilename}) {
     Result<uint64_t> n = fs_->FileSize(fs::JoinPath(dir_, f));
-    if (n.has_value()) b->size_bytes_ += *n;
+    if (n.has_value()) size_bytes_ += *n;
   }
-  return b;
 }
 
 Result<std::vector<std::shared_ptr<Block>>> OpenBlocks(const std::string& data_dir,

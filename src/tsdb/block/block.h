@@ -73,8 +73,18 @@ class Block final : public storage::Queryable, public std::enable_shared_from_th
   Result<std::shared_ptr<Block>> Delete(int64_t mint, int64_t maxt,
                                         const std::vector<Matcher>& matchers) const;
 
+  // Prometheus' setCompactionFailed: writes meta.json with compaction.failed set, so that
+  // compaction leaves this block out after a restart too (Prometheus' planner and Vigil's
+  // skip such blocks). Returns the block with the new meta, sharing index, chunks and
+  // tombstones. IOError from writing (meta.json is then unchanged or the new one).
+  Result<std::shared_ptr<Block>> MarkCompactionFailed() const;
+
  private:
   Block() = default;
+  // A copy with `meta` that shares this block's index and chunk readers; tombstones and
+  // size_bytes are the caller's to set (SetSize() after the files are written).
+  std::shared_ptr<Block> WithMeta(const BlockMeta& meta) const;
+  void SetSize();
 
   std::string dir_;
   BlockMeta meta_;

@@ -354,14 +354,30 @@ Result<int> DB::CompactBlocksLocked() {
       // Damaged data fails every retry: leave these blocks out of later plans (Prometheus
       // marks them compaction-failed); so do chunks that cannot be merged (InvalidArgument:
       // overlapping histogram chunks). Transient errors (IOError) are retried.
+      // The mark is also written to meta.json (as Prometheus does) so that a restart does
+      // not try again; the in-memory set covers a block whose meta.json cannot be written.
+      // Unlike Prometheus, transient errors do not mark: a full disk must not keep blocks
+      // out of compaction for good.
       if (s.IsCorruption() || s.code() == StatusCode::kInvalidArgument) {
-        for (const auto& p : parents) compaction_failed_.insert(p->meta().ulid);
+        for (const auto& p : parents) MarkCompactionFailed(p);
       }
       return s;
     }
     ++written;
   }
   return written;
+}
+
+void DB::MarkCompactionFailed(const std::shared_ptr<block::Block>& b) {
+  compaction_failed_.insert(b->meta().ulid);
+  Result<std::shared_ptr<block::Block>> nb = b->MarkCompactionFailed();
+  if (!nb.has_value()) {
+    VIGIL_LOG_WARN("tsdb", "Marking a block compaction-failed in meta.json failed", "dir={} err={}",
+                   LogQuote(b->dir()), LogQuote(nb.error().ToString()));
+    return;
+  }
+  MutexLock l(&mu_);
+  std::replace(blocks_.begin(), blocks_.end(), b, *nb);
 }
 
 Status DB::MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents) {

@@ -176,6 +176,9 @@ class DB final : public storage::Storage {
   Result<int> CompactBlocksLocked() VIGIL_REQUIRES(compact_mu_);
   Status MergeBlocks(const std::vector<std::shared_ptr<block::Block>>& parents)
       VIGIL_REQUIRES(compact_mu_);
+  // Leaves `b` out of later compaction plans, in memory and in its meta.json (logged if
+  // that cannot be written), and lists the block with the new meta in its place.
+  void MarkCompactionFailed(const std::shared_ptr<block::Block>& b) VIGIL_REQUIRES(compact_mu_);
   // Writes `b` again without its deleted data, lists the new block and deletes `b`.
   Status RewriteBlock(const std::shared_ptr<block::Block>& b) VIGIL_REQUIRES(compact_mu_);
   // Lists a block just written to opts_.dir (opens it; on failure removes its directory).

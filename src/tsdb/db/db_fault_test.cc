@@ -343,6 +343,12 @@ TEST_P(DBFaultTest, BlockCompactionFailureKeepsTheParents) {
     EXPECT_FALSE(HasEntryWithSuffix(d_.path(), block::kTmpForCreationSuffix));
     EXPECT_FALSE(HasEntryWithSuffix(d_.path(), kTmpForDeletionSuffix));
     EXPECT_TRUE(Serves(db->get(), acked_));
+    // A transient error marks no block compaction-failed (the merge is retried below).
+    for (const auto& b : (*db)->Blocks()) {
+      auto meta = block::ReadMeta(fs::DefaultFileSystem(), b->dir());
+      ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
+      EXPECT_FALSE(meta->compaction.failed) << b->dir();
+    }
     ffs_.ClearFaults();
     ASSERT_TRUE(Compacted((*db)->CompactBlocks()));
     EXPECT_LT((*db)->Blocks().size(), before);
@@ -397,6 +403,23 @@ TEST_F(DBFault, MergeOfADamagedBlockIsNotRetried) {
   }
   EXPECT_TRUE(listed);
   EXPECT_FALSE(HasEntryWithSuffix(d_.path(), block::kTmpForCreationSuffix));
+  // The mark is in meta.json: after a restart the merge is not tried again.
+  auto meta = block::ReadMeta(fs::DefaultFileSystem(), damaged);
+  ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
+  EXPECT_TRUE(meta->compaction.failed);
+  ASSERT_TRUE((*db)->Close().ok());
+  db = DB::Open(o);
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  n = (*db)->CompactBlocks();
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_EQ((*db)->Counters().compactions_failed, 0u);
+  listed = false;
+  for (const auto& b : (*db)->Blocks()) {
+    if (b->dir() != damaged) continue;
+    listed = true;
+    EXPECT_TRUE(b->meta().compaction.failed);
+  }
+  EXPECT_TRUE(listed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, DBFaultTest, ::testing::ValuesIn(kFaults),
