@@ -29,6 +29,7 @@ import glob
 import json
 import math
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -69,6 +70,40 @@ def block_stats(data):
         mint = m["minTime"] if mint is None else min(mint, m["minTime"])
         maxt = m["maxTime"] if maxt is None else max(maxt, m["maxTime"])
     return {"blocks": blocks, "samples": samples, "bytes": size, "mint_ms": mint, "maxt_ms": maxt}
+
+
+BREAKDOWN_KEYS = [  # (key, the line's prefix in `vigil tool tsdb analyze --extended`)
+    ("total", "Bytes per sample: "), ("framing", "  chunk framing"), ("heads", "  chunk heads"),
+    ("timestamps", "  timestamps after the first: "), ("values", "  values after the first: "),
+    ("one_chunk", "Chunks if every series were one XOR chunk: ")]
+
+
+def block_breakdown(vigil, data):
+    """Bytes per sample of the longest (then newest) head block, normally a full 2 h, split by
+    `vigil tool tsdb analyze --extended`, which reads any Prometheus-layout block."""
+    full = []
+    for meta_path in glob.glob(os.path.join(data, "*", "meta.json")):
+        d = os.path.dirname(meta_path)
+        if d.endswith((".tmp-for-creation", ".tmp-for-deletion")):
+            continue
+        m = json.load(open(meta_path))
+        if m["compaction"]["level"] == 1:  # a head block: starts at its first sample
+            full.append((m["maxTime"] - m["minTime"], m["minTime"], os.path.basename(d)))
+    if not full:
+        return None
+    ulid = max(full)[2]
+    out = subprocess.run([vigil, "tool", "tsdb", "analyze", "--extended", "--limit", "1", data, ulid],
+                         capture_output=True, text=True, timeout=1800).stdout
+    r = {"block": ulid}
+    for line in out.splitlines():
+        for key, prefix in BREAKDOWN_KEYS:
+            if line.startswith(prefix):
+                nums = [float(x) for x in re.findall(r"\d+\.\d+", line[len(prefix):])]
+                if key == "total":  # "T (index I, chunks C)"
+                    r["total"], r["index"], r["chunks"] = nums[:3]
+                elif nums:
+                    r[key] = nums[-1]
+    return r
 
 
 def result_points(body):
@@ -180,6 +215,7 @@ def run(args, out, names):
             r["compaction_s"] = metrics_sum(all_sys[n].port, ["prometheus_tsdb_compaction_duration_seconds_sum"])
             if n in TSDB_SYSTEMS:
                 r["blocks"] = block_stats(data_dirs[n])
+                r["block_breakdown"] = block_breakdown(args.vigil, data_dirs[n])
             r["rss_before_queries_kb"] = proc_rss_kb(procs[n].pid)
             print(f"   {n}: data {r['data_bytes'] / 1e6:.0f} MB, blocks {r.get('blocks')}", file=sys.stderr)
 
@@ -287,6 +323,20 @@ def report(out):
     for label, f in rows:
         lines.append(f"| {label} | " + " | ".join(f(S[n]) for n in names) + " |")
     lines.append("")
+    bd = {n: S[n].get("block_breakdown") for n in names if S[n].get("block_breakdown")}
+    if bd:
+        lines += ["### Where the bytes of a full 2 h block go (bytes per sample, "
+                  "`vigil tool tsdb analyze --extended`)", "",
+                  "| | " + " | ".join(bd) + " |", "|---|" + "---|" * len(bd)]
+        for key, label in [("total", "**block**"), ("index", "index"), ("chunks", "chunk files"),
+                           ("framing", "· chunk framing (length, encoding, CRC32)"),
+                           ("heads", "· chunk heads (count, first timestamp, first value)"),
+                           ("timestamps", "· timestamps after the first"),
+                           ("values", "· values after the first (XOR)"),
+                           ("one_chunk", "chunk files if every series were one XOR chunk")]:
+            lines.append(f"| {label} | " + " | ".join(
+                f"{bd[n][key]:.3f}" if key in bd[n] else "—" for n in bd) + " |")
+        lines.append("")
     return write_report(out, lines)
 
 
