@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/failpoint.h"
 #include "fs/fault_injecting_file_system.h"
 #include "fs/temp_dir.h"
 
@@ -82,6 +83,42 @@ TEST(PosixFileSystemTest, MapLargerThanFile) {
   ASSERT_TRUE((*f)->Append("late data").ok());
   // A shared mapping sees data written after it was made.
   EXPECT_EQ(std::string_view((*m)->data(), 9), "late data");
+}
+
+// The error failpoints fail the real calls with the real calls' messages, only on the
+// paths their filter names, and nothing else changes.
+TEST(PosixFileSystemTest, FailpointsFailWriteSyncAndSyncDir) {
+  TempDir dir;
+  FileSystem* fs = DefaultFileSystem();
+  ASSERT_TRUE(fs->CreateDirs(dir.Sub("wal")).ok());
+  ASSERT_TRUE(failpoint::Configure("fs.sync[/wal/]=eio@2..;fs.write[/wal/]=enospc@2;"
+                                   "fs.syncdir[/wal$]=eio")
+                  .ok());
+  auto w = fs->NewWritableFile(dir.Sub("wal/00000000"));
+  auto other = fs->NewWritableFile(dir.Sub("other"));
+  ASSERT_TRUE(w.has_value() && other.has_value());
+  ASSERT_TRUE((*w)->Append("a").ok());
+  Status s = (*w)->Append("b");
+  EXPECT_EQ(s.code(), StatusCode::kIOError);
+  EXPECT_EQ(s.message(), "write " + dir.Sub("wal/00000000") + ": No space left on device");
+  EXPECT_EQ((*w)->Size(), 1u);  // nothing of the failed append was written
+  ASSERT_TRUE((*w)->Append("c").ok());
+  ASSERT_TRUE((*w)->Sync().ok());
+  for (int i = 0; i < 2; ++i) {
+    s = (*w)->Sync();
+    EXPECT_EQ(s.message(), "fdatasync " + dir.Sub("wal/00000000") + ": Input/output error");
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*other)->Append("x").ok());
+    ASSERT_TRUE((*other)->Sync().ok());
+  }
+  EXPECT_TRUE(fs->SyncDir(dir.path()).ok());
+  s = fs->SyncDir(dir.Sub("wal"));
+  EXPECT_EQ(s.message(), "fsync " + dir.Sub("wal") + ": Input/output error");
+  EXPECT_TRUE(fs->SyncDir(dir.Sub("wal")).ok());
+  ASSERT_TRUE(failpoint::Configure("").ok());
+  EXPECT_TRUE((*w)->Sync().ok());
+  EXPECT_EQ(*ReadFileToString(fs, dir.Sub("wal/00000000")), "ac");
 }
 
 TEST(FaultInjectingFileSystemTest, ShortWriteThenEnospc) {

@@ -1,4 +1,6 @@
-// POSIX implementation of fs::FileSystem (open/write/fdatasync/mmap).
+// POSIX implementation of fs::FileSystem (open/write/fdatasync/mmap). Append, Sync and
+// SyncDir carry the error failpoints fs.write, fs.sync and fs.syncdir (base/failpoint.h),
+// so that a server-level test can make them fail with EIO or ENOSPC.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "base/failpoint.h"
 #include "fs/file_system.h"
 
 namespace vigil::fs {
@@ -26,6 +29,9 @@ class PosixWritableFile final : public WritableFile {
 
   Status Append(std::string_view data) override {
     if (fd_ < 0) return Status::IOError("append " + path_ + ": file is closed");
+    if (int err = failpoint::InjectedErrno("fs.write", path_); err != 0) {
+      return ErrnoStatus("write", path_, err);
+    }
     const char* p = data.data();
     size_t n = data.size();
     while (n > 0) {
@@ -43,6 +49,9 @@ class PosixWritableFile final : public WritableFile {
 
   Status Sync() override {
     if (fd_ < 0) return Status::IOError("sync " + path_ + ": file is closed");
+    if (int err = failpoint::InjectedErrno("fs.sync", path_); err != 0) {
+      return ErrnoStatus("fdatasync", path_, err);
+    }
     if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
     return Status::OK();
   }
@@ -258,6 +267,9 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status SyncDir(const std::string& dir) override {
+    if (int err = failpoint::InjectedErrno("fs.syncdir", dir); err != 0) {
+      return ErrnoStatus("fsync", dir, err);
+    }
     VIGIL_ASSIGN_OR_RETURN(int fd, OpenFd(dir, O_RDONLY | O_DIRECTORY));
     Status s;
     if (::fsync(fd) != 0) s = ErrnoStatus("fsync", dir, errno);

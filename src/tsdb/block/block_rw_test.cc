@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "base/failpoint.h"
 #include "fs/fault_injecting_file_system.h"
 #include "fs/temp_dir.h"
 #include "storage/memory_storage.h"
@@ -322,6 +323,24 @@ TEST_F(BlockRWTest, CreationIsAtomicUnderFaults) {
   auto entries = *fs::DefaultFileSystem()->ListDir(dir.Sub(meta->ulid.ToString()));
   std::sort(entries.begin(), entries.end());
   EXPECT_EQ(entries, (std::vector<std::string>{"chunks", "index", "meta.json", "tombstones"}));
+}
+
+// Regression: a failed fsync of the parent after the rename left the renamed block behind,
+// unlisted; the caller's retry then wrote a second block for the same range.
+TEST_F(BlockRWTest, FailedParentSyncAfterRenameLeavesNoBlock) {
+  fs::TempDir dir;
+  ASSERT_TRUE(failpoint::Configure("fs.syncdir[" + dir.path() + "$]=eio").ok());
+  BlockWriterOptions opts = WholeRange();
+  auto q = mem_.NewQuerier(INT64_MIN, INT64_MAX);
+  auto meta = WriteBlockFromQuerier(Context(), dir.path(), q->get(), opts);
+  ASSERT_TRUE(failpoint::Configure("").ok());
+  ASSERT_FALSE(meta.has_value());
+  EXPECT_EQ(meta.error().message(), "fsync " + dir.path() + ": Input/output error");
+  EXPECT_TRUE(fs::DefaultFileSystem()->ListDir(dir.path())->empty());
+  meta = WriteBlockFromQuerier(Context(), dir.path(), q->get(), opts);  // the retry
+  ASSERT_TRUE(meta.has_value());
+  EXPECT_EQ(*fs::DefaultFileSystem()->ListDir(dir.path()),
+            std::vector<std::string>{meta->ulid.ToString()});
 }
 
 // A ChunkSeriesSet over fixed data.

@@ -211,7 +211,13 @@ Result<BlockMeta> WriteBlock(const Context& ctx, const std::string& parent_dir,
     VIGIL_RETURN_IF_ERROR(fs->SyncDir(tmp));
     VIGIL_FAILPOINT("block.write.before_rename");
     VIGIL_RETURN_IF_ERROR(fs->Rename(tmp, dir));
-    return fs->SyncDir(parent_dir);
+    if (Status s = fs->SyncDir(parent_dir); !s.ok()) {
+      // The caller keeps the data elsewhere and retries; left here, this unlisted block
+      // would come back at the next start beside the one the retry writes.
+      fs->RemoveAll(dir).IgnoreError();
+      return s;
+    }
+    return Status::OK();
   }();
   if (!st.ok() || meta.stats.num_series == 0) {
     fs->RemoveAll(tmp).IgnoreError();

@@ -8,7 +8,8 @@
 //
 // The block appears atomically: everything is written into `<ULID>.tmp-for-creation`, each
 // file and the directory are fsynced, the directory is renamed to `<ULID>` and the parent is
-// fsynced. On any error the temporary directory is removed and nothing else changes.
+// fsynced. On any error the temporary directory is removed and nothing else changes (a
+// failed fsync of the parent after the rename removes the renamed block too).
 //
 // Chunks entirely inside [mint, maxt) are copied as they are; a chunk that straddles a bound
 // is re-encoded with only its samples inside (XOR chunks only). Series without chunks in the
