@@ -6,8 +6,9 @@
 // a live series (keeping attached chunks); a Samples record appends to the open chunk of
 // each series, skipping samples that attached chunks already cover. No intermediate
 // per-series maps: the only replay-time structure is the (normally empty) map of WAL refs
-// that name another id. Replay is single-threaded and runs before the head is shared, so
-// it appends without stripe locks.
+// that name another id. Replay applies records on one thread and runs before the head is
+// shared, so it appends without stripe locks; a read-ahead thread (wal::ReadAhead) reads
+// and decompresses the next records meanwhile.
 //
 // Damage (following Prometheus, docs in README.md):
 //  * a damaged chunk file other than the last: it and every later file are deleted and
@@ -29,6 +30,7 @@
 #include "tsdb/head/disk_chunk_store.h"
 #include "tsdb/head/head.h"
 #include "tsdb/wal/checkpoint.h"
+#include "tsdb/wal/read_ahead.h"
 #include "tsdb/wal/reader.h"
 #include "tsdb/wal/records.h"
 
@@ -136,8 +138,10 @@ Status Head::ReplayWal() {
 }
 
 Status Head::ReplayRecords(const std::string& dir, int first, int last, bool checkpoint) {
-  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<wal::Reader> r,
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<wal::Reader> reader,
                          wal::Reader::Open(fs_, {wal::SegmentRange{dir, first, last}}));
+  // Page reads, CRCs and snappy run on the read-ahead thread while this one applies.
+  auto r = std::make_unique<wal::ReadAhead>(std::move(reader));
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   uint64_t skipped = 0;
   while (r->Next()) {
