@@ -354,12 +354,15 @@ Result<int> DB::CompactBlocksLocked() {
       // Damaged data fails every retry: leave these blocks out of later plans (Prometheus
       // marks them compaction-failed); so do chunks that cannot be merged (InvalidArgument:
       // overlapping histogram chunks). Transient errors (IOError) are retried.
-      // The mark is also written to meta.json (as Prometheus does) so that a restart does
-      // not try again; the in-memory set covers a block whose meta.json cannot be written.
+      // Damage is also marked in meta.json (as Prometheus does) so that a restart does not
+      // try again. Chunks Vigil cannot merge but Prometheus can (InvalidArgument) are marked
+      // in memory only, so that Prometheus still compacts them if it opens the directory.
       // Unlike Prometheus, transient errors do not mark: a full disk must not keep blocks
       // out of compaction for good.
-      if (s.IsCorruption() || s.code() == StatusCode::kInvalidArgument) {
+      if (s.IsCorruption()) {
         for (const auto& p : parents) MarkCompactionFailed(p);
+      } else if (s.code() == StatusCode::kInvalidArgument) {
+        for (const auto& p : parents) compaction_failed_.insert(p->meta().ulid);
       }
       return s;
     }

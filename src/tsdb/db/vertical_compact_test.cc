@@ -517,3 +517,61 @@ TEST(VerticalCompaction, FailedMergeLeavesTheBlocks) {
 
 }  // namespace
 }  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+// One series whose single chunk has another encoding (bytes opaque to Vigil).
+class OneHistogramChunkSet final : public chunks::ChunkSeriesSet {
+ public:
+  OneHistogramChunkSet(int64_t mint, int64_t maxt) {
+    meta_.push_back(chunks::Meta{mint, maxt, chunkenc::Encoding::kHistogram, bytes_, 0});
+  }
+  bool Next() override { return !done_ && (done_ = true); }
+  const Labels& labels() const override { return labels_; }
+  const std::vector<chunks::Meta>& chunks() const override { return meta_; }
+  Status Err() const override { return Status(); }
+
+ private:
+  Labels labels_{{"__name__", "h"}};
+  std::string bytes_{"\x00\x01\x00\x00", 4};  // sample count 1, then opaque bytes
+  std::vector<chunks::Meta> meta_;
+  bool done_ = false;
+};
+
+// Overlapping chunks Vigil cannot merge (native histograms) fail the merge and leave the
+// blocks out of later plans, but only in memory: meta.json stays unmarked, so Prometheus
+// still compacts them if it opens the directory, and a restarted Vigil tries again.
+TEST(VerticalCompaction, UnmergeableChunksAreNotMarkedOnDisk) {
+  fs::TempDir d;
+  std::vector<std::string> dirs;
+  for (int64_t start : {0, 50000}) {
+    OneHistogramChunkSet set(kT0 + start, kT0 + start + 99999);
+    block::BlockWriterOptions bo;
+    bo.mint = kT0 + start;
+    bo.maxt = kT0 + start + 100000;
+    auto meta = block::WriteBlock(Context(), d.path(), {"__name__", "h"}, &set, bo);
+    ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
+    dirs.push_back(fs::JoinPath(d.path(), meta->ulid.ToString()));
+  }
+  for (int restart = 0; restart < 2; ++restart) {
+    auto db = DB::Open(Options(d.path()));
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    auto n = (*db)->CompactBlocks();
+    ASSERT_FALSE(n.has_value());
+    EXPECT_EQ(n.error().code(), StatusCode::kInvalidArgument) << n.error().ToString();
+    n = (*db)->CompactBlocks();  // not retried while this DB runs
+    ASSERT_TRUE(n.has_value()) << n.error().ToString();
+    EXPECT_EQ(*n, 0);
+    EXPECT_EQ((*db)->Counters().compactions_failed, 1u);
+    for (const std::string& dir : dirs) {
+      auto meta = block::ReadMeta(fs::DefaultFileSystem(), dir);
+      ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
+      EXPECT_FALSE(meta->compaction.failed) << dir;
+    }
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
