@@ -366,3 +366,27 @@ def block_dirs(data):
 
 def tmp_leftovers(data):
     return [n for n in os.listdir(data) if n.endswith((".tmp-for-creation", ".tmp-for-deletion"))]
+
+
+def check_acked_served(url, name, acked, maybe, mint, maxt, n_series, since=None):
+    """The no-loss check of the crash and fault tests. `acked` is {i: {t_ms: value}}: the
+    samples of name{series="i"} (i < n_series) whose write was acknowledged. Each of them
+    at or after `since` is served with its value, once; any other sample served in
+    [mint, maxt] is one in `maybe` (sent, outcome unknown). Returns the samples served."""
+    got = raw_series(url, name, mint, maxt)
+    by_series = {dict(k)["series"]: v for k, v in got.items()}
+    for i in range(n_series):
+        want = {t: v for t, v in acked.get(i, {}).items() if since is None or t >= since}
+        have = by_series.get(str(i), [])
+        ts = [t for t, _ in have]
+        check(len(ts) == len(set(ts)), f"series {i}: repeated timestamps")
+        hm = dict(have)
+        missing = [t for t in want if t not in hm]
+        check(not missing, f"series {i}: {len(missing)} acknowledged samples lost, first "
+              f"{min(missing) if missing else None} (of {len(want)})")
+        wrong = [t for t in want if hm[t] != want[t]]
+        check(not wrong, f"series {i}: wrong values at {wrong[:3]}")
+        extra = [t for t in hm if t not in want and t not in maybe]
+        check(not extra, f"series {i}: {len(extra)} samples never acknowledged nor in flight, "
+              f"first {min(extra) if extra else None}")
+    return sum(len(v) for v in got.values())

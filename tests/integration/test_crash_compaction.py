@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 
-from harness import (VIGIL, block_dirs, check, main, metric_value, raw_series, remote_write,
+from harness import (VIGIL, block_dirs, check, check_acked_served, main, metric_value, remote_write,
                      start_server, tempdir, tmp_leftovers, wait_until)
 
 LOG = tempdir("vigil-it-crashc-")
@@ -77,23 +77,7 @@ class Writer:
 def check_served(url, w, since=None):
     """Every acknowledged sample at or after `since` is served with its value, once; samples
     not acknowledged appear only at in-flight timestamps; nothing older than `since`."""
-    got = raw_series(url, "crash_test", T0, w.last_t())
-    by_series = {dict(k)["series"]: v for k, v in got.items()}
-    for i in range(SERIES):
-        want = {t: v for t, v in w.acked.get(i, {}).items() if since is None or t >= since}
-        have = by_series.get(str(i), [])
-        ts = [t for t, _ in have]
-        check(len(ts) == len(set(ts)), f"series {i}: repeated timestamps")
-        hm = dict(have)
-        missing = [t for t in want if t not in hm]
-        check(not missing, f"series {i}: {len(missing)} acknowledged samples lost, first "
-              f"{min(missing) if missing else None} (of {len(want)})")
-        wrong = [t for t in want if hm[t] != want[t]]
-        check(not wrong, f"series {i}: wrong values at {wrong[:3]}")
-        extra = [t for t in hm if t not in want and t not in w.maybe]
-        check(not extra, f"series {i}: {len(extra)} samples never acknowledged nor in flight, "
-              f"first {min(extra) if extra else None}")
-    return sum(len(v) for v in got.values())
+    return check_acked_served(url, "crash_test", w.acked, w.maybe, T0, w.last_t(), SERIES, since)
 
 
 def check_disk(data):

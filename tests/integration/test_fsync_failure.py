@@ -22,7 +22,7 @@ import os
 import re
 import subprocess
 
-from harness import (VIGIL, block_dirs, check, get_json, main, metric_value, raw_series,
+from harness import (VIGIL, block_dirs, check, check_acked_served, get_json, main, metric_value,
                      remote_write, start_server, tempdir, tmp_leftovers, wait_until)
 
 LOG = tempdir("vigil-it-fsync-")
@@ -87,23 +87,7 @@ class Writer:
 def check_served(url, w):
     """Every acknowledged sample is served with its value, once; samples not acknowledged
     appear only at refused timestamps."""
-    got = raw_series(url, "fsync_test", T0, w.last_t())
-    by_series = {dict(k)["series"]: v for k, v in got.items()}
-    for i in range(SERIES):
-        want = w.acked.get(i, {})
-        have = by_series.get(str(i), [])
-        ts = [t for t, _ in have]
-        check(len(ts) == len(set(ts)), f"series {i}: repeated timestamps")
-        hm = dict(have)
-        missing = [t for t in want if t not in hm]
-        check(not missing, f"series {i}: {len(missing)} acknowledged samples lost, first "
-              f"{min(missing) if missing else None} (of {len(want)})")
-        wrong = [t for t in want if hm[t] != want[t]]
-        check(not wrong, f"series {i}: wrong values at {wrong[:3]}")
-        extra = [t for t in hm if t not in want and t not in w.maybe]
-        check(not extra, f"series {i}: {len(extra)} samples never sent, first "
-              f"{min(extra) if extra else None}")
-    return sum(len(v) for v in got.values())
+    return check_acked_served(url, "fsync_test", w.acked, w.maybe, T0, w.last_t(), SERIES)
 
 
 def check_disk(data):
