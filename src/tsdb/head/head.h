@@ -105,6 +105,11 @@ struct HeadOptions {
   int64_t min_valid_time = INT64_MIN;
   // Write buffer of the head chunk files (anonymous memory).
   size_t chunk_write_buffer_bytes = 1 << 20;
+  // Close() writes every open chunk to chunks_head/, so that the next Open() attaches it
+  // instead of appending its samples again from the WAL (a restart with 1M series and
+  // 100M samples in open chunks: 7 s instead of 12). Off: the next Open() rebuilds open
+  // chunks from the WAL as after a crash (tests that model a crash with Close()).
+  bool write_open_chunks_on_close = true;
   // File system for dir (tests inject faults); nullptr: the POSIX one.
   fs::FileSystem* fs = nullptr;
   // Run-optimise postings after this many new series.
@@ -199,7 +204,9 @@ class Head final : public storage::Storage, private Slab::Relocator {
   std::unique_ptr<storage::Appender> NewAppender() override;
   Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override;
 
-  // Flushes and closes the WAL and chunk files. The head must not be used afterwards.
+  // Flushes and closes the WAL, writes every open chunk to chunks_head/ (so that the next
+  // Open() attaches it instead of rebuilding it from the WAL) and closes the chunk files.
+  // The head must not be used afterwards.
   Status Close();
 
   // Head truncation (Prometheus' Head.Truncate), for block cutting: from now on samples

@@ -71,6 +71,17 @@ Status Head::Close() {
       wal_.reset();
     }
   }
+  // Every open chunk goes to chunks_head/ before it closes: the next start attaches them
+  // and only decodes the WAL samples they cover, instead of appending each again (a
+  // restart with 1M series and 100M samples in open chunks spends most of its time
+  // there). The WAL is closed already and still has the samples should a write fail.
+  const uint32_t end =
+      opts_.write_open_chunks_on_close ? next_id_.load(std::memory_order_acquire) : 0;
+  for (uint32_t id = 1; id < end; ++id) {
+    MutexLock l(&StripeOf(id));
+    SeriesState& st = State(id);
+    if (st.labels != 0 && st.cell != 0) CutChunkLocked(id, st);
+  }
   Status c = chunks_->Close();
   return s.ok() ? c : s;
 }

@@ -98,6 +98,13 @@ HeadOptions Opts(const std::string& dir) {
   return o;
 }
 
+// Close() leaves the open chunks to the WAL, as a crash does.
+HeadOptions CrashOpts(const std::string& dir) {
+  HeadOptions o = Opts(dir);
+  o.write_open_chunks_on_close = false;
+  return o;
+}
+
 Labels SeriesLabels(int i) {
   return Labels{{"__name__", "m" + std::to_string(i % 7)},
                 {"instance", "host-" + std::to_string(i / 7)},
@@ -160,14 +167,14 @@ TEST(HeadPersist, MmappedChunksAreAttachedAndReplayGivesIdenticalResults) {
   Model model;
   const int kSeries = 30;
   {
-    auto h = OpenHead(Opts(d.path()));
+    auto h = OpenHead(CrashOpts(d.path()));
     for (int r = 0; r < 500; ++r)
       ASSERT_TRUE(AppendRound(h.get(), &model, 0, kSeries, 15000 * r).ok());
     EXPECT_EQ(Diff(QueryAll(h.get()), model), "");
     ASSERT_TRUE(h->Close().ok());
   }
   {
-    auto h = OpenHead(Opts(d.path()));
+    auto h = OpenHead(CrashOpts(d.path()));
     EXPECT_EQ(Diff(QueryAll(h.get()), model), "");
     // Sub-ranges, including ones that start and end inside chunks.
     for (int64_t a : {0, 777777, 2000000, 5000000}) {
@@ -195,11 +202,41 @@ TEST(HeadPersist, MmappedChunksAreAttachedAndReplayGivesIdenticalResults) {
       ASSERT_TRUE(AppendRound(h.get(), &model, 0, kSeries, 15000 * r).ok());
     ASSERT_TRUE(h->Close().ok());
   }
-  auto h = OpenHead(Opts(d.path()));
+  auto h = OpenHead(CrashOpts(d.path()));
   EXPECT_EQ(Diff(QueryAll(h.get()), model), "");
   EXPECT_EQ(h->NumSeries(), uint64_t(kSeries));
   // Full chunks are in chunks_head/ files, not in anonymous memory.
   EXPECT_EQ(h->MemoryByStructure().chunk_store, HeadOptions().chunk_write_buffer_bytes);
+}
+
+// A clean Close() writes the open chunks to chunks_head/: the next Open() attaches them and
+// appends no WAL sample again, answers the same, and the series go on in new chunks.
+TEST(HeadPersist, CloseWritesOpenChunksSoReplayAppendsNothing) {
+  fs::TempDir d;
+  Model model;
+  const int kSeries = 30;
+  {
+    auto h = OpenHead(Opts(d.path()));
+    for (int r = 0; r < 50; ++r)  // 50 samples: every series has just an open chunk
+      ASSERT_TRUE(AppendRound(h.get(), &model, 0, kSeries, 15000 * r).ok());
+    ASSERT_TRUE(h->Close().ok());
+  }
+  {
+    auto h = OpenHead(Opts(d.path()));
+    EXPECT_EQ(Diff(QueryAll(h.get()), model), "");
+    auto c = h->Counters();
+    EXPECT_EQ(c.replay_mmapped_chunks, uint64_t(kSeries));
+    EXPECT_EQ(c.replay_samples, 0u);
+    EXPECT_EQ(c.replay_samples_skipped, uint64_t(kSeries) * 50);
+    for (int r = 50; r < 80; ++r)
+      ASSERT_TRUE(AppendRound(h.get(), &model, 0, kSeries, 15000 * r).ok());
+    EXPECT_EQ(Diff(QueryAll(h.get()), model), "");
+    ASSERT_TRUE(h->Close().ok());
+  }
+  auto h = OpenHead(Opts(d.path()));
+  EXPECT_EQ(Diff(QueryAll(h.get()), model), "");
+  EXPECT_EQ(h->Counters().replay_mmapped_chunks, uint64_t(kSeries) * 2);
+  EXPECT_EQ(h->Counters().replay_samples, 0u);
 }
 
 TEST(HeadPersist, TornWalTailAtManyOffsetsLosesOnlyTheTornCommit) {
@@ -208,7 +245,7 @@ TEST(HeadPersist, TornWalTailAtManyOffsetsLosesOnlyTheTornCommit) {
   std::vector<uint64_t> end{0};   // WAL size after i commits
   std::string seg;
   {
-    HeadOptions o = Opts(d.path());
+    HeadOptions o = CrashOpts(d.path());
     o.wal_sync_on_commit = true;
     auto h = OpenHead(o);
     seg = LastSegment(d.Sub("wal"));
