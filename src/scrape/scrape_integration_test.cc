@@ -218,6 +218,8 @@ TEST(ScrapeIntegrationTest, BackPressureDefersScrapesWhenProcessingFallsBehind) 
     return true;
   }));
   EXPECT_LE(slow.max_running.load(), 2);  // never more than the workers
+  // A processed body lets one deferred scrape go, not the whole backlog at once.
+  EXPECT_LE(m.scraper_stats().peak_in_flight, 4u);
   m.Stop();
 }
 

@@ -113,8 +113,9 @@ class Scraper::Impl {
     int64_t interval_ns = 0;
     int64_t next_due_ns = 0;
     bool in_flight = false;
-    bool deferred = false;  // waiting in `deferred` for a processing slot
-    bool has_body = false;  // counted in pending_bodies
+    bool deferred = false;       // waiting in `deferred` for a processing slot
+    bool from_deferral = false;  // started by StartDeferred; counted in deferred_fetching
+    bool has_body = false;       // counted in pending_bodies
     bool removed = false;
     bool stale = false;
     bool stale_scheduled = false;
@@ -232,8 +233,18 @@ class Scraper::Impl {
   // the jobs whose scrape waits for one of them to finish.
   size_t pending_bodies = 0;
   std::deque<uint64_t> deferred;
+  // Fetches StartDeferred started that have not been processed yet. With pending_bodies
+  // they bound the deferred scrapes let go at once: when processing catches up after a
+  // first scrape, hundreds of deferred targets would otherwise fetch (and buffer ~1 MB
+  // bodies) all at the same moment.
+  size_t deferred_fetching = 0;
 
-  std::atomic<uint64_t> requests{0}, skipped{0}, deferred_ticks{0}, in_flight{0}, loops{0};
+  std::atomic<uint64_t> requests{0}, skipped{0}, deferred_ticks{0}, in_flight{0}, loops{0},
+      peak_in_flight{0};
+  void CountInFlight() {
+    const uint64_t n = ++in_flight;
+    if (n > peak_in_flight.load(std::memory_order_relaxed)) peak_in_flight.store(n);
+  }
 };
 
 size_t Scraper::Impl::OnBody(char* p, size_t size, size_t n, void* ud) {
@@ -363,11 +374,15 @@ void Scraper::Impl::Apply(Command c) {
       job->in_flight = false;
       in_flight--;
       ReleaseBuffer(std::move(c.buffer));
+      if (job->from_deferral) {
+        job->from_deferral = false;
+        deferred_fetching--;
+      }
       if (job->has_body) {
         job->has_body = false;
         pending_bodies--;
-        StartDeferred();
       }
+      StartDeferred();
       if (job->removed && (!job->stale || job->stale_scheduled)) {
         // Either no markers wanted, or the stale write just finished.
         if (!job->stale || job->stale_t_ms < 0) Finalize(job);
@@ -397,7 +412,7 @@ void Scraper::Impl::OnTimer(const Timer& t) {
       return;
     }
     job->in_flight = true;
-    in_flight++;
+    CountInFlight();
     int64_t stale_t = job->stale_t_ms;
     job->stale_t_ms = -1;  // marks "written" for kDone
     std::shared_ptr<ScrapeLoop> loop = job->loop;
@@ -448,19 +463,22 @@ void Scraper::Impl::OnTimer(const Timer& t) {
 }
 
 void Scraper::Impl::StartDeferred() {
-  while (!deferred.empty() && pending_bodies < std::max<size_t>(1, options.max_pending_bodies)) {
+  while (!deferred.empty() &&
+         pending_bodies + deferred_fetching < std::max<size_t>(1, options.max_pending_bodies)) {
     Job* job = FindJob(deferred.front());
     deferred.pop_front();
     if (job == nullptr || !job->deferred) continue;
     job->deferred = false;
     if (job->removed || job->in_flight) continue;
+    job->from_deferral = true;
+    deferred_fetching++;
     StartFetch(job);
   }
 }
 
 void Scraper::Impl::StartFetch(Job* job) {
   job->in_flight = true;
-  in_flight++;
+  CountInFlight();
   job->start_ns = SteadyNs();
   job->t_ms = job->loop->ScrapeTimestamp();
   Status forced = job->loop->forced_error();
@@ -645,6 +663,7 @@ ScraperStats Scraper::stats() const {
   s.skipped_ticks = impl_->skipped.load();
   s.deferred_ticks = impl_->deferred_ticks.load();
   s.in_flight = impl_->in_flight.load();
+  s.peak_in_flight = impl_->peak_in_flight.load();
   s.loops = impl_->loops.load();
   MutexLock l(&impl_->pool_mu);
   s.idle_buffers = impl_->pool.size();

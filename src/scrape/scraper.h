@@ -13,7 +13,9 @@
 // Back-pressure: at most max_pending_bodies fetched bodies wait for (or are in) processing.
 // When parsing and appending fall behind (a first scrape of a large fleet creates millions
 // of series), due scrapes wait in a queue instead of piling up bodies in memory, and start
-// as soon as a body is processed; their samples carry the time they actually start.
+// as soon as a body is processed; their samples carry the time they actually start. The
+// deferred ones are let go only as processing slots free up (their fetches count against
+// max_pending_bodies), so a backlog never turns into a burst of concurrent downloads.
 //
 // Removing a loop with stale markers follows Prometheus' end-of-run staleness: at the next
 // tick its time is recorded; one interval (+10%) later every series of the last scrape gets
@@ -48,6 +50,7 @@ struct ScraperStats {
   uint64_t skipped_ticks = 0;   // ticks skipped because the previous scrape still ran
   uint64_t deferred_ticks = 0;  // scrapes that waited for processing to catch up
   uint64_t in_flight = 0;       // requests running now
+  uint64_t peak_in_flight = 0;  // the most requests that ran at once
   uint64_t loops = 0;           // loops scheduled now
   uint64_t idle_buffers = 0;
 };
