@@ -136,7 +136,6 @@ Result<std::shared_ptr<Block>> Block::MarkCompactionFailed() const {
   std::shared_ptr<Block> b = WithMeta(meta);
   VIGIL_RETURN_IF_ERROR(WriteMeta(fs_, dir_, b->meta_));
   VIGIL_RETURN_IF_ERROR(fs_->SyncDir(dir_));
-  b->tombstones_ = tombstones_;
   b->SetSize();
   return b;
 }
@@ -148,6 +147,7 @@ std::shared_ptr<Block> Block::WithMeta(const BlockMeta& meta) const {
   b->meta_ = meta;
   b->index_ = index_;
   b->chunks_ = chunks_;
+  b->tombstones_ = tombstones_;
   return b;
 }
 

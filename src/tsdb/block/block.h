@@ -81,8 +81,8 @@ class Block final : public storage::Queryable, public std::enable_shared_from_th
 
  private:
   Block() = default;
-  // A copy with `meta` that shares this block's index and chunk readers; tombstones and
-  // size_bytes are the caller's to set (SetSize() after the files are written).
+  // A copy with `meta` that shares this block's index and chunk readers and has its
+  // tombstones; size_bytes is the caller's to set (SetSize() after the files are written).
   std::shared_ptr<Block> WithMeta(const BlockMeta& meta) const;
   void SetSize();
 

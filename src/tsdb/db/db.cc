@@ -351,14 +351,12 @@ Result<int> DB::CompactBlocksLocked() {
       compactions_failed_.fetch_add(1, std::memory_order_relaxed);
       VIGIL_LOG_ERROR("tsdb", "Block compaction failed; the blocks are kept as they are",
                       "blocks={} err={}", parents.size(), LogQuote(s.ToString()));
-      // Damaged data fails every retry: leave these blocks out of later plans (Prometheus
-      // marks them compaction-failed); so do chunks that cannot be merged (InvalidArgument:
-      // overlapping histogram chunks). Transient errors (IOError) are retried.
-      // Damage is also marked in meta.json (as Prometheus does) so that a restart does not
-      // try again. Chunks Vigil cannot merge but Prometheus can (InvalidArgument) are marked
-      // in memory only, so that Prometheus still compacts them if it opens the directory.
-      // Unlike Prometheus, transient errors do not mark: a full disk must not keep blocks
-      // out of compaction for good.
+      // A merge that cannot succeed leaves its blocks out of later plans. Damaged data is
+      // marked in meta.json too (as Prometheus does), so a restart does not try again;
+      // chunks Vigil cannot merge but Prometheus can (InvalidArgument: overlapping
+      // histogram chunks) only in memory, so Prometheus still compacts them. Transient
+      // errors (IOError) mark nothing and are retried: unlike Prometheus, a full disk does
+      // not keep blocks out of compaction for good.
       if (s.IsCorruption()) {
         for (const auto& p : parents) MarkCompactionFailed(p);
       } else if (s.code() == StatusCode::kInvalidArgument) {

@@ -203,7 +203,8 @@ class DB final : public storage::Storage {
   std::vector<Doomed> doomed_ VIGIL_GUARDED_BY(mu_);
 
   Mutex compact_mu_;  // one compaction / retention at a time
-  // Blocks whose merge failed on damaged data: not planned again until a restart.
+  // Blocks whose merge cannot succeed (damaged data, unmergeable chunks): not planned
+  // again. Damaged ones also carry compaction.failed in meta.json, which outlives a restart.
   std::set<block::Ulid> compaction_failed_ VIGIL_GUARDED_BY(compact_mu_);
 
   // Open queriers: id -> mint. Plain std::mutex for the condition variable.

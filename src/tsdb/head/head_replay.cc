@@ -141,17 +141,17 @@ Status Head::ReplayRecords(const std::string& dir, int first, int last, bool che
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<wal::Reader> reader,
                          wal::Reader::Open(fs_, {wal::SegmentRange{dir, first, last}}));
   // Page reads, CRCs and snappy run on the read-ahead thread while this one applies.
-  auto r = std::make_unique<wal::ReadAhead>(std::move(reader));
+  wal::ReadAhead r(std::move(reader));
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   uint64_t skipped = 0;
-  while (r->Next()) {
-    const std::string_view rec = r->Record();
+  while (r.Next()) {
+    const std::string_view rec = r.Record();
     switch (wal::RecordTypeOf(rec)) {
       case wal::RecordType::kSeries:
         ReplaySeriesRecord(rec, &pairs);
         break;
       case wal::RecordType::kSamples:
-        ReplaySamplesRecord(rec, checkpoint ? -1 : r->Segment());
+        ReplaySamplesRecord(rec, checkpoint ? -1 : r.Segment());
         break;
       case wal::RecordType::kTombstones:
         ReplayTombstonesRecord(rec);
@@ -163,26 +163,26 @@ Status Head::ReplayRecords(const std::string& dir, int first, int last, bool che
     }
   }
   c_.replay_skipped_records.fetch_add(skipped, std::memory_order_relaxed);
-  if (r->Err().ok()) return Status::OK();
-  const wal::CorruptionInfo* c = r->corruption();
-  if (c == nullptr) return r->Err();  // I/O error: fail the open
+  if (r.Err().ok()) return Status::OK();
+  const wal::CorruptionInfo* c = r.corruption();
+  if (c == nullptr) return r.Err();  // I/O error: fail the open
   c_.wal_corruptions.fetch_add(1, std::memory_order_relaxed);
   if (checkpoint) {
     VIGIL_LOG_ERROR("tsdb",
                     "WAL checkpoint damaged: records after the damage are lost; replay goes on "
                     "with the segments",
-                    "err={}", LogQuote(r->Err().ToString()));
+                    "err={}", LogQuote(r.Err().ToString()));
     return Status::OK();
   }
   if (c->torn_tail) {
     VIGIL_LOG_WARN("tsdb", "WAL ends in a torn record (crash during a write); cutting it off",
-                   "err={}", LogQuote(r->Err().ToString()));
+                   "err={}", LogQuote(r.Err().ToString()));
   } else {
     VIGIL_LOG_ERROR("tsdb",
                     "WAL damaged before its end: replay stops there; the damaged segment is cut "
                     "at the damaged record and later segments are deleted (as Prometheus' WAL "
                     "repair does)",
-                    "err={}", LogQuote(r->Err().ToString()));
+                    "err={}", LogQuote(r.Err().ToString()));
   }
   return wal::Repair(fs_, wal_dir_, *c);
 }
