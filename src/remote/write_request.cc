@@ -45,9 +45,13 @@ class Reader {
     return Fail("integer overflow");
   }
 
+  // A tag is a 32-bit varint: more than 5 bytes (an overlong encoding, which no encoder
+  // writes and libprotobuf refuses) is malformed even when the value would fit.
   bool Tag(uint32_t* field, int* wt) {
+    const uint8_t* start = p_;
     uint64_t t = 0;
     if (!Varint(&t)) return false;
+    if (p_ - start > 5) return Fail("illegal tag: varint longer than 5 bytes");
     if (t > 0xFFFFFFFFull) return Fail("illegal tag " + std::to_string(t));
     *wt = int(t & 7);
     *field = uint32_t(t >> 3);

@@ -161,6 +161,9 @@ struct ErrorCase {
 TEST(DecodeWriteRequestTest, MalformedInputsAreErrors) {
   const ErrorCase cases[] = {
       {"tag zero", Tag(0, 0) + "\x01", "illegal tag 0"},
+      // Found by the fuzzer: field 63436603 as varint, its tag padded to 6 bytes.
+      {"overlong tag", std::string("\xd8\xf3\xfe\xf1\x81\x00\xf3\xfe\xf1\x81\x00", 11),
+       "varint longer than 5 bytes"},
       {"truncated varint", "\x28\x80", "unexpected EOF"},
       {"varint of eleven bytes", Tag(5, 0) + std::string(10, '\x80') + "\x01", "integer overflow"},
       {"length past the end", Tag(1, 2) + "\x05" + "ab", "unexpected EOF"},
